@@ -1,0 +1,165 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using Osprey.Contracts.V1;
+using Osprey.Node.Configuration;
+using Osprey.Node.Hosting;
+using Osprey.Node.Ingest;
+using Osprey.Node.Pki;
+using Osprey.Node.Storage;
+
+namespace Osprey.Node.AgentApi;
+
+/// <summary>The agent API: enroll, sync (long-poll), telemetry and task reports; protobuf bodies.</summary>
+public static class AgentEndpoints
+{
+    private const string AgentIdItem = "osprey.agent-id";
+
+    public static IEndpointRouteBuilder MapAgentApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/agent/v1");
+        group.MapPost("/enroll", EnrollAsync);
+        var authenticated = group.MapGroup("").AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var certificate = await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false);
+            var (agentId, error) = http.RequestServices.GetRequiredService<AgentAuthenticator>().Authenticate(certificate);
+            if (agentId is null)
+            {
+                return Problems.Unauthorized(error!);
+            }
+            http.Items[AgentIdItem] = agentId;
+            return await next(context).ConfigureAwait(false);
+        });
+        authenticated.MapPost("/sync", SyncAsync);
+        authenticated.MapPost("/telemetry", TelemetryAsync);
+        authenticated.MapPost("/reports", ReportsAsync);
+        return app;
+    }
+
+    private static string AgentId(HttpContext http) => (string)http.Items[AgentIdItem]!;
+
+    private static async Task<IResult> EnrollAsync(HttpContext http, INodeStore store, NodeCertificateAuthority ca, TimeProvider time)
+    {
+        var (request, error, tooLarge) = await ProtobufBody.ReadAsync(http.Request, EnrollRequest.Parser, 256 * 1024, http.RequestAborted).ConfigureAwait(false);
+        if (request is null)
+        {
+            return tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!);
+        }
+        if (request.Token.Length is 0 or > 256)
+        {
+            return Problems.BadRequest("an enrollment token is required");
+        }
+        var (csr, csrError) = NodeCertificateAuthority.ParseAgentCsr(request.CsrDer.ToByteArray());
+        if (csr is null)
+        {
+            return Problems.BadRequest(csrError!);
+        }
+        var agentId = Guid.NewGuid().ToString("D");
+        var now = time.GetUtcNow();
+        using var certificate = ca.IssueAgentCertificate(csr, agentId, now);
+        var device = request.Device ?? new DeviceInfo();
+        var outcome = store.Enroll(
+            TokenHash.Of(request.Token), NodeClock.ToUs(now), agentId, certificate.SerialNumber,
+            Truncate(device.HostName, 255), device.ToByteArray());
+        return outcome switch
+        {
+            EnrollOutcome.Accepted => ProtobufBody.Write(new EnrollResponse
+            {
+                AgentId = agentId,
+                CertificateDer = ByteString.CopyFrom(certificate.RawData),
+                CaCertificateDer = ByteString.CopyFrom(ca.Certificate.RawData),
+            }),
+            EnrollOutcome.Expired => Problems.Unauthorized("the enrollment token has expired"),
+            EnrollOutcome.UsedUp => Problems.Unauthorized("the enrollment token has been used up"),
+            EnrollOutcome.Revoked => Problems.Unauthorized("the enrollment token has been revoked"),
+            _ => Problems.Unauthorized("the enrollment token is not known to this node"),
+        };
+    }
+
+    private static async Task<IResult> SyncAsync(
+        HttpContext http, INodeStore store, IEventStore events, TaskSignals signals, IOptions<NodeOptions> options, TimeProvider time)
+    {
+        var (request, error, tooLarge) = await ProtobufBody.ReadAsync(http.Request, SyncRequest.Parser, 1024 * 1024, http.RequestAborted).ConfigureAwait(false);
+        if (request is null)
+        {
+            return tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!);
+        }
+        var agentId = AgentId(http);
+        var device = request.Device ?? new DeviceInfo();
+        store.RecordSync(agentId, time.NowUs(), Truncate(device.HostName, 255), Truncate(device.NodeAddress, 512), device.ToByteArray(), (request.Status ?? new AgentStatus()).ToByteArray());
+        var known = request.KnownTaskIds.ToHashSet(StringComparer.Ordinal);
+        var wait = TimeSpan.FromSeconds(Math.Clamp(request.WaitSeconds, 0, options.Value.MaxLongPollSeconds));
+        var deadline = time.GetUtcNow() + wait;
+        while (true)
+        {
+            // Take the signal before reading, so a task added between the read and the wait still wakes us.
+            var signal = signals.WaitHandle(agentId);
+            var pending = store.PendingTasks(agentId).Where(t => !known.Contains(t.TaskId)).ToList();
+            var remaining = deadline - time.GetUtcNow();
+            if (pending.Count > 0 || remaining <= TimeSpan.Zero)
+            {
+                var response = new SyncResponse { ServerTimeUs = time.NowUs(), AckedSequence = events.AckedSequence(agentId) };
+                response.Tasks.AddRange(pending.Select(t => TaskDefinition.Parser.ParseFrom(t.Definition)));
+                store.MarkDelivered(pending.Select(t => t.TaskId), time.NowUs());
+                return ProtobufBody.Write(response);
+            }
+            try
+            {
+                await signal.WaitAsync(remaining, time, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+    }
+
+    private static async Task<IResult> TelemetryAsync(HttpContext http, IEventStore events, IOptions<NodeOptions> options)
+    {
+        var (batch, error, tooLarge) = await ProtobufBody.ReadAsync(http.Request, TelemetryBatch.Parser, options.Value.MaxBatchBytes, http.RequestAborted).ConfigureAwait(false);
+        if (batch is null)
+        {
+            return tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!);
+        }
+        var invalid = TelemetryValidator.Validate(batch, options.Value.MaxBatchEvents);
+        if (invalid is not null)
+        {
+            return Problems.BadRequest($"the telemetry batch was rejected whole: {invalid}");
+        }
+        IngestResult result;
+        try
+        {
+            result = await events.IngestAsync(AgentId(http), batch.Events, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            return Problems.Unavailable(e.Message);
+        }
+        if (result.Error is not null)
+        {
+            return Problems.BadRequest($"the telemetry batch was rejected whole: {result.Error}");
+        }
+        return ProtobufBody.Write(new TelemetryAck { AckedSequence = result.AckedSequence, Stored = (uint)result.Stored, Duplicates = (uint)result.Duplicates });
+    }
+
+    private static async Task<IResult> ReportsAsync(HttpContext http, INodeStore store, TimeProvider time)
+    {
+        var (batch, error, tooLarge) = await ProtobufBody.ReadAsync(http.Request, TaskReportBatch.Parser, 16 * 1024 * 1024, http.RequestAborted).ConfigureAwait(false);
+        if (batch is null)
+        {
+            return tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!);
+        }
+        if (batch.Reports.Any(r => r.TaskId.Length is 0 or > 64 || r.Status.Length is 0 or > 32))
+        {
+            return Problems.BadRequest("every report needs a task ID (at most 64 characters) and a status (at most 32)");
+        }
+        var agentId = AgentId(http);
+        foreach (var report in batch.Reports)
+        {
+            store.AddReport(report.TaskId, agentId, time.NowUs(), report.Status, report.ToByteArray());
+        }
+        return Results.NoContent();
+    }
+
+    private static string Truncate(string value, int max) => value.Length <= max ? value : value[..max];
+}

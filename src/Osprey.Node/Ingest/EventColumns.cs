@@ -1,0 +1,109 @@
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Osprey.Contracts.V1;
+
+namespace Osprey.Node.Ingest;
+
+/// <summary>Maps an event onto the typed hunting columns; everything else goes to the attrs JSON.</summary>
+public static class EventColumns
+{
+    private static readonly JsonFormatter PayloadFormatter = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
+    private static readonly string[] TypeNames = BuildTypeNames();
+
+    public static string TypeName(EventType type)
+    {
+        var index = (int)type;
+        return (uint)index < (uint)TypeNames.Length && TypeNames[index] is { } name ? name : type.ToString();
+    }
+
+    /// <summary>The payload message of an event, or null when it has none.</summary>
+    public static IMessage? Payload(Event e)
+    {
+        if (e.PayloadCase == Event.PayloadOneofCase.None)
+        {
+            return null;
+        }
+        var field = Event.Descriptor.FindFieldByNumber((int)e.PayloadCase);
+        return (IMessage)field.Accessor.GetValue(e);
+    }
+
+    public static EventRow Extract(Event e, string agentId, byte[] body)
+    {
+        var payload = Payload(e);
+        var process = e.Process;
+        var file = PrimaryFile(e);
+        string? localIp = null, remoteIp = null, protocol = null, dnsName = null;
+        long? localPort = null, remotePort = null;
+        switch (e.PayloadCase)
+        {
+            case Event.PayloadOneofCase.NetworkConnection:
+                var c = e.NetworkConnection;
+                (localIp, localPort, remoteIp, remotePort, protocol) = (c.LocalIp, c.LocalPort, c.RemoteIp, c.RemotePort, c.Protocol);
+                break;
+            case Event.PayloadOneofCase.PortListen:
+                var l = e.PortListen;
+                (localIp, localPort, protocol) = (l.LocalIp, l.LocalPort, l.Protocol);
+                break;
+            case Event.PayloadOneofCase.DnsQuery:
+                dnsName = e.DnsQuery.Name;
+                break;
+        }
+        var fileHashes = file ?? process?.File;
+        return new EventRow
+        {
+            EventId = e.EventId,
+            AgentId = agentId,
+            Sequence = (long)e.Sequence,
+            EventType = TypeName(e.Type),
+            EventTimeUs = e.TimeUs,
+            Host = NullIfEmpty(e.Device?.HostName),
+            HostIp = NullIfEmpty(e.Device?.Ip),
+            UserName = NullIfEmpty(e.User?.Name),
+            UniquePid = NullIfEmpty(process?.UniquePid),
+            ParentUniquePid = NullIfEmpty(e.ParentUniquePid),
+            Pid = process is { Pid: not 0 } ? process.Pid : null,
+            ProcessName = NullIfEmpty(process?.Name),
+            ProcessPath = NullIfEmpty(process?.File?.Path),
+            CommandLine = NullIfEmpty(process?.CommandLine),
+            FilePath = NullIfEmpty(file?.Path),
+            FileName = NullIfEmpty(file?.Name),
+            Md5 = NullIfEmpty(fileHashes?.Md5?.ToLowerInvariant()),
+            Sha256 = NullIfEmpty(fileHashes?.Sha256?.ToLowerInvariant()),
+            LocalIp = NullIfEmpty(localIp),
+            LocalPort = localPort is 0 ? null : localPort,
+            RemoteIp = NullIfEmpty(remoteIp),
+            RemotePort = remotePort is 0 ? null : remotePort,
+            Protocol = NullIfEmpty(protocol),
+            DnsName = NullIfEmpty(dnsName),
+            Attrs = payload is null ? null : PayloadFormatter.Format(payload),
+            Body = body,
+        };
+    }
+
+    /// <summary>The file an event is about, when its payload names one.</summary>
+    private static FileRef? PrimaryFile(Event e) => e.PayloadCase switch
+    {
+        Event.PayloadOneofCase.FileCreate => e.FileCreate.File,
+        Event.PayloadOneofCase.FileModify => e.FileModify.File,
+        Event.PayloadOneofCase.FileDelete => e.FileDelete.File,
+        Event.PayloadOneofCase.FileRename => e.FileRename.File,
+        Event.PayloadOneofCase.ModuleLoad => e.ModuleLoad.Module,
+        Event.PayloadOneofCase.DriverLoad => e.DriverLoad.File,
+        Event.PayloadOneofCase.ExecutionBlocked => e.ExecutionBlocked.File,
+        Event.PayloadOneofCase.DocumentBlocked => e.DocumentBlocked.File,
+        _ => null,
+    };
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    private static string[] BuildTypeNames()
+    {
+        var values = EventType.Descriptor.Values;
+        var names = new string[values.Max(v => v.Number) + 1];
+        foreach (EnumValueDescriptor value in values)
+        {
+            names[value.Number] = ((EventType)value.Number).ToString();
+        }
+        return names;
+    }
+}

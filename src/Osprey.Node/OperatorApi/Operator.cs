@@ -1,0 +1,4 @@
+namespace Osprey.Node.OperatorApi;
+
+/// <summary>The authenticated operator of a request.</summary>
+public sealed record Operator(string Name, string Role);

@@ -1,0 +1,29 @@
+using Osprey.Contracts.V1;
+
+namespace Osprey.Node.Storage;
+
+/// <summary>The events database: ingest with per-agent deduplication, hunting and retention.</summary>
+public interface IEventStore : IAsyncDisposable
+{
+    void Initialize();
+
+    /// <summary>
+    /// Stores a validated batch; returns once what it stored is durable. Events whose sequence the node
+    /// already holds are skipped.
+    /// </summary>
+    Task<IngestResult> IngestAsync(string agentId, IReadOnlyList<Event> events, CancellationToken cancellationToken);
+
+    /// <summary>Highest contiguous sequence held for the agent.</summary>
+    ulong AckedSequence(string agentId);
+
+    Task<EventPage> SearchAsync(EventQuery query, CancellationToken cancellationToken);
+
+    Task<long> CountAsync(EventQuery query, CancellationToken cancellationToken);
+
+    Task<ProcessTree> ProcessTreeAsync(string uniquePid, int maxEventsPerProcess, CancellationToken cancellationToken);
+
+    /// <summary>Drops day partitions older than the retention age or beyond the size bound; returns how many.</summary>
+    int ApplyRetention(DateTimeOffset now, int retentionDays, long maxBytes);
+
+    IReadOnlyList<string> Partitions();
+}

@@ -1,0 +1,36 @@
+namespace Osprey.Node.Storage;
+
+/// <summary>The node's own records: operators, tokens, agents, tasks, reports and the audit log.</summary>
+public interface INodeStore
+{
+    void Initialize();
+
+    bool AddUser(string name, string role, string? passwordHash, long nowUs);
+    UserRecord? GetUser(string name);
+    IReadOnlyList<UserRecord> ListUsers();
+    bool SetRole(string name, string role);
+
+    void AddApiToken(string id, string userName, byte[] tokenHash, long nowUs, long? expiresUs);
+    UserRecord? FindUserByApiToken(byte[] tokenHash, long nowUs);
+
+    void AddEnrollToken(string id, byte[] tokenHash, long nowUs, long expiresUs, int maxUses, string createdBy);
+    IReadOnlyList<EnrollTokenRecord> ListEnrollTokens();
+    bool RevokeEnrollToken(string id);
+
+    /// <summary>Consumes one use of the token and records the new agent, atomically.</summary>
+    EnrollOutcome Enroll(byte[] tokenHash, long nowUs, string agentId, string certificateSerial, string hostName, byte[] device);
+
+    AgentRecord? GetAgent(string agentId);
+    IReadOnlyList<AgentRecord> ListAgents();
+    bool RevokeAgent(string agentId);
+    void RecordSync(string agentId, long nowUs, string hostName, string nodeAddress, byte[] device, byte[] status);
+
+    void AddTask(TaskRecord task);
+    IReadOnlyList<TaskRecord> PendingTasks(string agentId);
+    void MarkDelivered(IEnumerable<string> taskIds, long nowUs);
+    IReadOnlyList<TaskRecord> ListTasks(int limit);
+    void AddReport(string taskId, string agentId, long nowUs, string status, byte[] report);
+
+    void AppendAudit(AuditRecord record);
+    IReadOnlyList<AuditRecord> ListAudit(long sinceUs, int limit);
+}

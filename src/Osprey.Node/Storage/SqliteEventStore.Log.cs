@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging;
+
+namespace Osprey.Node.Storage;
+
+public sealed partial class SqliteEventStore
+{
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Events database commit of {Batches} batches failed")]
+    private static partial void LogCommitFailed(ILogger logger, int batches, Exception exception);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Retention dropped partition {Partition}")]
+    private static partial void LogPartitionDropped(ILogger logger, string partition);
+}

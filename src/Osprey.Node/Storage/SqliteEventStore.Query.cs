@@ -1,0 +1,229 @@
+using Microsoft.Data.Sqlite;
+using Osprey.Detection.Hunting;
+using Osprey.Node.Hosting;
+
+namespace Osprey.Node.Storage;
+
+public sealed partial class SqliteEventStore
+{
+    private const int MaxTreeDepth = 64;
+    private const int MaxTreeProcesses = 2_000;
+
+    public async Task<EventPage> SearchAsync(EventQuery query, CancellationToken cancellationToken)
+    {
+        var compiled = HuntingSql.Compile(query.Query, SqlDialect.Sqlite);
+        var order = HuntingSql.OrderBy(query.Sort, query.Descending, SqlDialect.Sqlite);
+        var partitions = PartitionsIn(query.FromUs, query.ToUs, query.Descending);
+        var limit = Math.Clamp(query.Limit, 1, 1_000_000);
+        var results = new List<StoredEvent>();
+        await using var connection = SqliteConnections.Open(_path);
+        if (HuntingSql.IsEventTime(query.Sort))
+        {
+            // Day partitions are already in time order: read them in turn until the page is full.
+            foreach (var partition in partitions)
+            {
+                var sql = $"SELECT {Columns} FROM {partition} WHERE {TimeRange(query)} AND ({compiled.Where}) ORDER BY {order}, id {(query.Descending ? "DESC" : "ASC")} LIMIT {limit + 1 - results.Count}";
+                await ReadAsync(connection, sql, compiled.Parameters, query, results, cancellationToken).ConfigureAwait(false);
+                if (results.Count > limit)
+                {
+                    break;
+                }
+            }
+        }
+        else if (partitions.Count > 0)
+        {
+            var union = string.Join(" UNION ALL ", partitions.Select(p => $"SELECT {Columns} FROM {p} WHERE {TimeRange(query)} AND ({compiled.Where})"));
+            var sql = $"SELECT * FROM ({union}) ORDER BY {order} LIMIT {limit + 1}";
+            await ReadAsync(connection, sql, compiled.Parameters, query, results, cancellationToken).ConfigureAwait(false);
+        }
+        var truncated = results.Count > limit;
+        if (truncated)
+        {
+            results.RemoveRange(limit, results.Count - limit);
+        }
+        return new EventPage(results, truncated);
+    }
+
+    public async Task<long> CountAsync(EventQuery query, CancellationToken cancellationToken)
+    {
+        var compiled = HuntingSql.Compile(query.Query, SqlDialect.Sqlite);
+        await using var connection = SqliteConnections.Open(_path);
+        long total = 0;
+        foreach (var partition in PartitionsIn(query.FromUs, query.ToUs, descending: false))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT count(*) FROM {partition} WHERE {TimeRange(query)} AND ({compiled.Where})";
+            Bind(command, compiled.Parameters, query);
+            total += (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+        return total;
+    }
+
+    public async Task<ProcessTree> ProcessTreeAsync(string uniquePid, int maxEventsPerProcess, CancellationToken cancellationToken)
+    {
+        await using var connection = SqliteConnections.Open(_path);
+        var partitions = PartitionsIn(null, null, descending: false);
+        var start = await StartOfAsync(connection, partitions, uniquePid, cancellationToken).ConfigureAwait(false);
+        var ancestors = new List<ProcessNode>();
+        var parent = start?.ParentUniquePid;
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { uniquePid };
+        while (parent is not null && ancestors.Count < MaxTreeDepth && seen.Add(parent))
+        {
+            var parentStart = await StartOfAsync(connection, partitions, parent, cancellationToken).ConfigureAwait(false);
+            var events = await EventsOfAsync(connection, partitions, parent, maxEventsPerProcess, cancellationToken).ConfigureAwait(false);
+            if (parentStart is null && events.Count == 0)
+            {
+                break;
+            }
+            ancestors.Add(new ProcessNode(parent, parentStart?.ParentUniquePid, parentStart, events, []));
+            parent = parentStart?.ParentUniquePid;
+        }
+        ancestors.Reverse();
+        var budget = new[] { MaxTreeProcesses };
+        var process = await NodeOfAsync(connection, partitions, uniquePid, start, 0, maxEventsPerProcess, seen, budget, cancellationToken).ConfigureAwait(false);
+        return new ProcessTree(uniquePid, ancestors, process);
+    }
+
+    private async Task<ProcessNode?> NodeOfAsync(
+        SqliteConnection connection, IReadOnlyList<string> partitions, string uniquePid, StoredEvent? start, int depth,
+        int maxEvents, HashSet<string> seen, int[] budget, CancellationToken cancellationToken)
+    {
+        var events = await EventsOfAsync(connection, partitions, uniquePid, maxEvents, cancellationToken).ConfigureAwait(false);
+        if (start is null && events.Count == 0)
+        {
+            return null;
+        }
+        var children = new List<ProcessNode>();
+        if (depth < MaxTreeDepth)
+        {
+            foreach (var childStart in await QueryAllAsync(connection, partitions, "parent_unique_pid = $u AND event_type = 'ProcessStart'", uniquePid, 1000, cancellationToken).ConfigureAwait(false))
+            {
+                if (childStart.UniquePid is null || !seen.Add(childStart.UniquePid) || --budget[0] < 0)
+                {
+                    continue;
+                }
+                var child = await NodeOfAsync(connection, partitions, childStart.UniquePid, childStart, depth + 1, maxEvents, seen, budget, cancellationToken).ConfigureAwait(false);
+                if (child is not null)
+                {
+                    children.Add(child);
+                }
+            }
+        }
+        return new ProcessNode(uniquePid, start?.ParentUniquePid, start, events, children);
+    }
+
+    private async Task<StoredEvent?> StartOfAsync(SqliteConnection connection, IReadOnlyList<string> partitions, string uniquePid, CancellationToken cancellationToken) =>
+        (await QueryAllAsync(connection, partitions, "unique_pid = $u AND event_type = 'ProcessStart'", uniquePid, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    private Task<List<StoredEvent>> EventsOfAsync(SqliteConnection connection, IReadOnlyList<string> partitions, string uniquePid, int max, CancellationToken cancellationToken) =>
+        QueryAllAsync(connection, partitions, "unique_pid = $u", uniquePid, max, cancellationToken);
+
+    private static async Task<List<StoredEvent>> QueryAllAsync(
+        SqliteConnection connection, IReadOnlyList<string> partitions, string where, string uniquePid, int max, CancellationToken cancellationToken)
+    {
+        var results = new List<StoredEvent>();
+        foreach (var partition in partitions)
+        {
+            if (results.Count >= max)
+            {
+                break;
+            }
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT {Columns} FROM {partition} WHERE {where} ORDER BY event_time, id LIMIT {max - results.Count}";
+            command.Parameters.AddWithValue("$u", uniquePid);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                results.Add(ReadEvent(reader));
+            }
+        }
+        return results;
+    }
+
+    private List<string> PartitionsIn(long? fromUs, long? toUs, bool descending)
+    {
+        var from = fromUs is { } f ? PartitionName(NodeClock.FromUs(f)) : null;
+        var to = toUs is { } t ? PartitionName(NodeClock.FromUs(t)) : null;
+        var selected = Partitions()
+            .Where(p => (from is null || string.CompareOrdinal(p, from) >= 0) && (to is null || string.CompareOrdinal(p, to) <= 0))
+            .ToList();
+        if (descending)
+        {
+            selected.Reverse();
+        }
+        return selected;
+    }
+
+    private static string TimeRange(EventQuery query) =>
+        (query.FromUs, query.ToUs) switch
+        {
+            (null, null) => "1",
+            (not null, null) => "event_time >= $from",
+            (null, not null) => "event_time <= $to",
+            _ => "event_time BETWEEN $from AND $to",
+        };
+
+    private static async Task ReadAsync(
+        SqliteConnection connection, string sql, IReadOnlyList<KeyValuePair<string, object>> parameters, EventQuery query,
+        List<StoredEvent> results, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Bind(command, parameters, query);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            results.Add(ReadEvent(reader));
+        }
+    }
+
+    private static void Bind(SqliteCommand command, IReadOnlyList<KeyValuePair<string, object>> parameters, EventQuery query)
+    {
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        if (query.FromUs is { } from)
+        {
+            command.Parameters.AddWithValue("$from", from);
+        }
+        if (query.ToUs is { } to)
+        {
+            command.Parameters.AddWithValue("$to", to);
+        }
+    }
+
+    private static StoredEvent ReadEvent(SqliteDataReader r) => new()
+    {
+        EventId = r.GetString(0),
+        AgentId = r.GetString(1),
+        Sequence = r.GetInt64(2),
+        EventType = r.GetString(3),
+        EventTimeUs = r.GetInt64(4),
+        Host = Text(r, 5),
+        HostIp = Text(r, 6),
+        UserName = Text(r, 7),
+        UniquePid = Text(r, 8),
+        ParentUniquePid = Text(r, 9),
+        Pid = Number(r, 10),
+        ProcessName = Text(r, 11),
+        ProcessPath = Text(r, 12),
+        CommandLine = Text(r, 13),
+        FilePath = Text(r, 14),
+        FileName = Text(r, 15),
+        Md5 = Text(r, 16),
+        Sha256 = Text(r, 17),
+        LocalIp = Text(r, 18),
+        LocalPort = Number(r, 19),
+        RemoteIp = Text(r, 20),
+        RemotePort = Number(r, 21),
+        Protocol = Text(r, 22),
+        DnsName = Text(r, 23),
+        Attrs = Text(r, 24),
+    };
+
+    private static string? Text(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static long? Number(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
+
+}

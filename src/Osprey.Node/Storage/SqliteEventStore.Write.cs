@@ -1,0 +1,233 @@
+using System.Globalization;
+using Google.Protobuf;
+using Microsoft.Data.Sqlite;
+using Osprey.Contracts.V1;
+using Osprey.Node.Ingest;
+
+namespace Osprey.Node.Storage;
+
+public sealed partial class SqliteEventStore
+{
+    /// <summary>How far past the highest held sequence a batch may start; beyond it the batch is refused.</summary>
+    public const ulong MaxSequenceJump = 1UL << 24;
+
+    private const int MaxWorksPerCommit = 64;
+    private const int MaxEventsPerCommit = 50_000;
+
+    internal const string Columns =
+        "event_id, agent_id, seq, event_type, event_time, host, host_ip, user_name, unique_pid, parent_unique_pid, pid, " +
+        "process_name, process_path, command_line, file_path, file_name, md5, sha256, local_ip, local_port, remote_ip, " +
+        "remote_port, protocol, dns_name, attrs";
+
+    private readonly Dictionary<string, SqliteCommand> _inserts = new(StringComparer.Ordinal);
+
+    public async Task<IngestResult> IngestAsync(string agentId, IReadOnlyList<Event> events, CancellationToken cancellationToken)
+    {
+        var work = new IngestWork(agentId, events, new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+        // Once queued the batch is committed or failed as a whole; the caller waits for that outcome.
+        return await work.Completion.Task.ConfigureAwait(false);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var works = new List<IngestWork>(MaxWorksPerCommit);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            works.Clear();
+            var events = 0;
+            while (works.Count < MaxWorksPerCommit && events < MaxEventsPerCommit && reader.TryRead(out var work))
+            {
+                works.Add(work);
+                events += work.Events.Count;
+            }
+            CommitGroup(works);
+        }
+    }
+
+    private void CommitGroup(List<IngestWork> works)
+    {
+        var results = new IngestResult[works.Count];
+        var working = new Dictionary<string, SequenceRanges>(StringComparer.Ordinal);
+        try
+        {
+            using var transaction = _writer!.BeginTransaction();
+            for (var i = 0; i < works.Count; i++)
+            {
+                results[i] = Store(works[i], working, transaction);
+            }
+            foreach (var (agentId, ranges) in working)
+            {
+                SaveRanges(agentId, ranges, transaction);
+            }
+            transaction.Commit();
+        }
+        catch (Exception e) when (e is SqliteException or IOException or InvalidOperationException)
+        {
+            LogCommitFailed(_logger, works.Count, e);
+            foreach (var work in works)
+            {
+                work.Completion.TrySetException(new IOException($"the events database could not store the batch: {e.Message}", e));
+            }
+            return;
+        }
+        lock (_rangesLock)
+        {
+            foreach (var (agentId, ranges) in working)
+            {
+                _ranges[agentId] = ranges;
+            }
+        }
+        for (var i = 0; i < works.Count; i++)
+        {
+            works[i].Completion.TrySetResult(results[i]);
+        }
+    }
+
+    private IngestResult Store(IngestWork work, Dictionary<string, SequenceRanges> working, SqliteTransaction transaction)
+    {
+        if (!working.TryGetValue(work.AgentId, out var ranges))
+        {
+            lock (_rangesLock)
+            {
+                ranges = _ranges.TryGetValue(work.AgentId, out var held) ? held.Clone() : new SequenceRanges();
+            }
+        }
+        if (work.Events.Count > 0 && work.Events[0].Sequence > ranges.Highest + MaxSequenceJump)
+        {
+            return IngestResult.Rejected(
+                $"sequence {work.Events[0].Sequence} is out of range: the node holds up to {ranges.Highest} for this agent and accepts at most {MaxSequenceJump} beyond it");
+        }
+        working[work.AgentId] = ranges;
+        var nowUs = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        int stored = 0, duplicates = 0;
+        foreach (var e in work.Events)
+        {
+            if (ranges.Contains(e.Sequence))
+            {
+                duplicates++;
+                continue;
+            }
+            e.Device ??= new DeviceRef();
+            e.Device.AgentId = work.AgentId;
+            var row = EventColumns.Extract(e, work.AgentId, e.ToByteArray());
+            Insert(PartitionFor(e.TimeUs, nowUs, transaction), row, transaction);
+            ranges.Add(e.Sequence);
+            if (e.PayloadCase == Event.PayloadOneofCase.DataDropped)
+            {
+                ranges.Add(e.DataDropped.FirstSequence, e.DataDropped.LastSequence);
+            }
+            stored++;
+        }
+        return new IngestResult(ranges.Acked, stored, duplicates, null);
+    }
+
+    private void SaveRanges(string agentId, SequenceRanges ranges, SqliteTransaction transaction)
+    {
+        using var delete = _writer!.CreateCommand();
+        delete.Transaction = transaction;
+        delete.CommandText = "DELETE FROM ingest_ranges WHERE agent_id = $agent";
+        delete.Parameters.AddWithValue("$agent", agentId);
+        delete.ExecuteNonQuery();
+        using var insert = _writer.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO ingest_ranges(agent_id, first, last) VALUES ($agent, $first, $last)";
+        var agent = insert.Parameters.AddWithValue("$agent", agentId);
+        var first = insert.Parameters.Add("$first", SqliteType.Integer);
+        var last = insert.Parameters.Add("$last", SqliteType.Integer);
+        foreach (var range in ranges.Ranges)
+        {
+            first.Value = (long)range.First;
+            last.Value = (long)range.Last;
+            insert.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The day table for an event; events dated implausibly far from now go to today's table.</summary>
+    private string PartitionFor(long eventTimeUs, long nowUs, SqliteTransaction transaction)
+    {
+        const long OneDayUs = 86_400_000_000L;
+        var minUs = 946_684_800_000_000L; // 2000-01-01
+        var timeUs = eventTimeUs < minUs || eventTimeUs > nowUs + OneDayUs ? nowUs : eventTimeUs;
+        var name = PartitionName(DateTimeOffset.FromUnixTimeMilliseconds(timeUs / 1000));
+        lock (_partitionsLock)
+        {
+            if (_partitions.Contains(name))
+            {
+                return name;
+            }
+        }
+        Execute(_writer!, PartitionDdl(name), transaction);
+        lock (_partitionsLock)
+        {
+            _partitions = new SortedSet<string>(_partitions.Append(name), StringComparer.Ordinal);
+        }
+        return name;
+    }
+
+    internal static string PartitionName(DateTimeOffset day) =>
+        "events_" + day.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+
+    internal static string PartitionDdl(string name) => $"""
+        CREATE TABLE IF NOT EXISTS {name} (
+            id INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL, agent_id TEXT NOT NULL COLLATE NOCASE, seq INTEGER NOT NULL,
+            event_type TEXT NOT NULL COLLATE NOCASE, event_time INTEGER NOT NULL,
+            host TEXT COLLATE NOCASE, host_ip TEXT COLLATE NOCASE, user_name TEXT COLLATE NOCASE,
+            unique_pid TEXT COLLATE NOCASE, parent_unique_pid TEXT COLLATE NOCASE, pid INTEGER,
+            process_name TEXT COLLATE NOCASE, process_path TEXT COLLATE NOCASE, command_line TEXT COLLATE NOCASE,
+            file_path TEXT COLLATE NOCASE, file_name TEXT COLLATE NOCASE, md5 TEXT COLLATE NOCASE, sha256 TEXT COLLATE NOCASE,
+            local_ip TEXT COLLATE NOCASE, local_port INTEGER, remote_ip TEXT COLLATE NOCASE, remote_port INTEGER,
+            protocol TEXT COLLATE NOCASE, dns_name TEXT COLLATE NOCASE, attrs TEXT, body BLOB NOT NULL);
+        CREATE INDEX IF NOT EXISTS {name}_time ON {name}(event_time);
+        CREATE INDEX IF NOT EXISTS {name}_upid ON {name}(unique_pid) WHERE unique_pid IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS {name}_ppid ON {name}(parent_unique_pid) WHERE parent_unique_pid IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS {name}_sha256 ON {name}(sha256) WHERE sha256 IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS {name}_md5 ON {name}(md5) WHERE md5 IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS {name}_host_time ON {name}(host, event_time);
+        """;
+
+    private void Insert(string partition, EventRow row, SqliteTransaction transaction)
+    {
+        if (!_inserts.TryGetValue(partition, out var command))
+        {
+            command = _writer!.CreateCommand();
+            command.CommandText = $"INSERT INTO {partition} ({Columns}, body) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)";
+            for (var i = 0; i <= 25; i++)
+            {
+                command.Parameters.Add(new SqliteParameter("$" + i.ToString(CultureInfo.InvariantCulture), null));
+            }
+            _inserts[partition] = command;
+        }
+        command.Transaction = transaction;
+        var p = command.Parameters;
+        p[0].Value = row.EventId;
+        p[1].Value = row.AgentId;
+        p[2].Value = row.Sequence;
+        p[3].Value = row.EventType;
+        p[4].Value = row.EventTimeUs;
+        p[5].Value = (object?)row.Host ?? DBNull.Value;
+        p[6].Value = (object?)row.HostIp ?? DBNull.Value;
+        p[7].Value = (object?)row.UserName ?? DBNull.Value;
+        p[8].Value = (object?)row.UniquePid ?? DBNull.Value;
+        p[9].Value = (object?)row.ParentUniquePid ?? DBNull.Value;
+        p[10].Value = (object?)row.Pid ?? DBNull.Value;
+        p[11].Value = (object?)row.ProcessName ?? DBNull.Value;
+        p[12].Value = (object?)row.ProcessPath ?? DBNull.Value;
+        p[13].Value = (object?)row.CommandLine ?? DBNull.Value;
+        p[14].Value = (object?)row.FilePath ?? DBNull.Value;
+        p[15].Value = (object?)row.FileName ?? DBNull.Value;
+        p[16].Value = (object?)row.Md5 ?? DBNull.Value;
+        p[17].Value = (object?)row.Sha256 ?? DBNull.Value;
+        p[18].Value = (object?)row.LocalIp ?? DBNull.Value;
+        p[19].Value = (object?)row.LocalPort ?? DBNull.Value;
+        p[20].Value = (object?)row.RemoteIp ?? DBNull.Value;
+        p[21].Value = (object?)row.RemotePort ?? DBNull.Value;
+        p[22].Value = (object?)row.Protocol ?? DBNull.Value;
+        p[23].Value = (object?)row.DnsName ?? DBNull.Value;
+        p[24].Value = (object?)row.Attrs ?? DBNull.Value;
+        p[25].Value = row.Body;
+        command.ExecuteNonQuery();
+    }
+}

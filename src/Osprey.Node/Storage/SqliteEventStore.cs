@@ -1,0 +1,112 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Osprey.Contracts.V1;
+using Osprey.Node.Ingest;
+
+namespace Osprey.Node.Storage;
+
+/// <summary>
+/// IEventStore on embedded SQLite: one table per UTC day (events_yyyyMMdd) so retention drops a table.
+/// One writer task owns the write connection and commits several batches per transaction (group commit);
+/// readers use pooled connections beside it (WAL).
+/// </summary>
+public sealed partial class SqliteEventStore : IEventStore
+{
+    private readonly string _path;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<IngestWork> _queue = Channel.CreateBounded<IngestWork>(
+        new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+    private readonly Dictionary<string, SequenceRanges> _ranges = new(StringComparer.Ordinal);
+    private readonly Lock _rangesLock = new();
+    private readonly Lock _partitionsLock = new();
+    private SortedSet<string> _partitions = new(StringComparer.Ordinal);
+    private SqliteConnection? _writer;
+    private Task? _writerTask;
+
+    public SqliteEventStore(string path, TimeProvider time, ILogger<SqliteEventStore> logger)
+    {
+        _path = path;
+        _time = time;
+        _logger = logger;
+    }
+
+    public void Initialize()
+    {
+        _writer = SqliteConnections.Open(_path);
+        Execute(_writer, """
+            PRAGMA auto_vacuum = INCREMENTAL;
+            CREATE TABLE IF NOT EXISTS ingest_ranges (
+                agent_id TEXT NOT NULL, first INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (agent_id, first)) WITHOUT ROWID;
+            """);
+        using (var command = _writer.CreateCommand())
+        {
+            command.CommandText = "SELECT agent_id, first, last FROM ingest_ranges ORDER BY agent_id, first";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var agentId = reader.GetString(0);
+                if (!_ranges.TryGetValue(agentId, out var ranges))
+                {
+                    _ranges[agentId] = ranges = new SequenceRanges();
+                }
+                ranges.Add((ulong)reader.GetInt64(1), (ulong)reader.GetInt64(2));
+            }
+        }
+        _partitions = new SortedSet<string>(ReadPartitions(_writer), StringComparer.Ordinal);
+        _writerTask = Task.Run(WriteLoopAsync);
+    }
+
+    public ulong AckedSequence(string agentId)
+    {
+        lock (_rangesLock)
+        {
+            return _ranges.TryGetValue(agentId, out var ranges) ? ranges.Acked : 0;
+        }
+    }
+
+    public IReadOnlyList<string> Partitions()
+    {
+        lock (_partitionsLock)
+        {
+            return [.. _partitions];
+        }
+    }
+
+    private static List<string> ReadPartitions(SqliteConnection connection)
+    {
+        var names = new List<string>();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'events_[0-9]*'";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+        return names;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_writerTask is not null)
+        {
+            await _writerTask.ConfigureAwait(false);
+        }
+        if (_writer is not null)
+        {
+            await _writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed record IngestWork(string AgentId, IReadOnlyList<Event> Events, TaskCompletionSource<IngestResult> Completion);
+}
