@@ -4,8 +4,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace Osprey.Contracts.Security;
 
 /// <summary>
-/// Validates a node's TLS certificate against a pinned CA public key: the presented chain must contain a
-/// certificate whose key matches the pin, and the leaf must chain to it.
+/// Validates a node's TLS certificate against a pinned CA public key: the CA embedded in the leaf
+/// (NodeCaExtension) or a presented chain certificate must match the pin, and the leaf must chain to it.
 /// </summary>
 public sealed class PinnedServerValidator(string pin)
 {
@@ -27,6 +27,10 @@ public sealed class PinnedServerValidator(string pin)
             return "the node presented no certificate";
         }
         var candidates = new List<X509Certificate2> { leaf };
+        if (NodeCaExtension.Read(leaf) is { } embedded)
+        {
+            candidates.Add(embedded);
+        }
         if (presented is not null)
         {
             candidates.AddRange(presented.ChainElements.Select(e => e.Certificate));

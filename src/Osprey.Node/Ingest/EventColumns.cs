@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using Osprey.Contracts.V1;
 
 namespace Osprey.Node.Ingest;
@@ -98,11 +97,11 @@ public static class EventColumns
 
     private static string[] BuildTypeNames()
     {
-        var values = EventType.Descriptor.Values;
-        var names = new string[values.Max(v => v.Number) + 1];
-        foreach (EnumValueDescriptor value in values)
+        var values = Enum.GetValues<EventType>();
+        var names = new string[values.Max(v => (int)v) + 1];
+        foreach (var value in values)
         {
-            names[value.Number] = ((EventType)value.Number).ToString();
+            names[(int)value] = value.ToString();
         }
         return names;
     }

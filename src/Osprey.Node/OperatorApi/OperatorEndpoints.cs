@@ -3,6 +3,7 @@ using Osprey.Contracts.V1;
 using Osprey.Node.AgentApi;
 using Osprey.Node.Hosting;
 using Osprey.Node.Storage;
+using AgentRecord = Osprey.Node.Storage.AgentRecord;
 
 namespace Osprey.Node.OperatorApi;
 

@@ -97,6 +97,7 @@ public sealed class NodeCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ServerAuthOid)], false));
+        request.CertificateExtensions.Add(NodeCaExtension.Create(Certificate));
         var now = time.GetUtcNow();
         using var certificate = Sign(request, now.AddMinutes(-5), now.AddYears(5));
         File.WriteAllText(paths.ServerCertificate, certificate.ExportCertificatePem());

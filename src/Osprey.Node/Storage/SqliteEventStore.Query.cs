@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Osprey.Detection.Hunting;
 using Osprey.Node.Hosting;
 
 namespace Osprey.Node.Storage;
@@ -11,8 +10,8 @@ public sealed partial class SqliteEventStore
 
     public async Task<EventPage> SearchAsync(EventQuery query, CancellationToken cancellationToken)
     {
-        var compiled = HuntingSql.Compile(query.Query, SqlDialect.Sqlite);
-        var order = HuntingSql.OrderBy(query.Sort, query.Descending, SqlDialect.Sqlite);
+        var compiled = HuntingSql.Compile(query.Query);
+        var order = HuntingSql.OrderBy(query.Sort, query.Descending);
         var partitions = PartitionsIn(query.FromUs, query.ToUs, query.Descending);
         var limit = Math.Clamp(query.Limit, 1, 1_000_000);
         var results = new List<StoredEvent>();
@@ -46,7 +45,7 @@ public sealed partial class SqliteEventStore
 
     public async Task<long> CountAsync(EventQuery query, CancellationToken cancellationToken)
     {
-        var compiled = HuntingSql.Compile(query.Query, SqlDialect.Sqlite);
+        var compiled = HuntingSql.Compile(query.Query);
         await using var connection = SqliteConnections.Open(_path);
         long total = 0;
         foreach (var partition in PartitionsIn(query.FromUs, query.ToUs, descending: false))

@@ -8,7 +8,7 @@ namespace Osprey.Node.Storage;
 
 public sealed partial class SqliteEventStore
 {
-    /// <summary>How far past the highest held sequence a batch may start; beyond it the batch is refused.</summary>
+    /// <summary>How far past the highest held sequence a batch may reach; beyond it the batch is refused.</summary>
     public const ulong MaxSequenceJump = 1UL << 24;
 
     private const int MaxWorksPerCommit = 64;
@@ -94,10 +94,11 @@ public sealed partial class SqliteEventStore
                 ranges = _ranges.TryGetValue(work.AgentId, out var held) ? held.Clone() : new SequenceRanges();
             }
         }
-        if (work.Events.Count > 0 && work.Events[0].Sequence > ranges.Highest + MaxSequenceJump)
+        // Sequences increase within a batch, so the last one is the furthest ahead.
+        if (work.Events.Count > 0 && work.Events[^1].Sequence > ranges.Highest + MaxSequenceJump)
         {
             return IngestResult.Rejected(
-                $"sequence {work.Events[0].Sequence} is out of range: the node holds up to {ranges.Highest} for this agent and accepts at most {MaxSequenceJump} beyond it");
+                $"sequence {work.Events[^1].Sequence} is out of range: the node holds up to {ranges.Highest} for this agent and accepts at most {MaxSequenceJump} beyond it");
         }
         working[work.AgentId] = ranges;
         var nowUs = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
