@@ -23,7 +23,16 @@ public sealed partial class SqliteEventStore
 
     public async Task<IngestResult> IngestAsync(string agentId, IReadOnlyList<Event> events, CancellationToken cancellationToken)
     {
-        var work = new IngestWork(agentId, events, new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        // Rows are built on the caller's thread so the single writer only inserts.
+        var rows = new EventRow[events.Count];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var e = events[i];
+            e.Device ??= new DeviceRef();
+            e.Device.AgentId = agentId;
+            rows[i] = EventColumns.Extract(e, agentId, e.ToByteArray());
+        }
+        var work = new IngestWork(agentId, events, rows, new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
         // Once queued the batch is committed or failed as a whole; the caller waits for that outcome.
         return await work.Completion.Task.ConfigureAwait(false);
@@ -103,17 +112,15 @@ public sealed partial class SqliteEventStore
         working[work.AgentId] = ranges;
         var nowUs = _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
         int stored = 0, duplicates = 0;
-        foreach (var e in work.Events)
+        for (var i = 0; i < work.Events.Count; i++)
         {
+            var e = work.Events[i];
             if (ranges.Contains(e.Sequence))
             {
                 duplicates++;
                 continue;
             }
-            e.Device ??= new DeviceRef();
-            e.Device.AgentId = work.AgentId;
-            var row = EventColumns.Extract(e, work.AgentId, e.ToByteArray());
-            Insert(PartitionFor(e.TimeUs, nowUs, transaction), row, transaction);
+            Insert(PartitionFor(e.TimeUs, nowUs, transaction), work.Rows[i], transaction);
             ranges.Add(e.Sequence);
             if (e.PayloadCase == Event.PayloadOneofCase.DataDropped)
             {

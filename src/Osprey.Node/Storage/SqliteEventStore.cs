@@ -108,5 +108,5 @@ public sealed partial class SqliteEventStore : IEventStore
         }
     }
 
-    private sealed record IngestWork(string AgentId, IReadOnlyList<Event> Events, TaskCompletionSource<IngestResult> Completion);
+    private sealed record IngestWork(string AgentId, IReadOnlyList<Event> Events, EventRow[] Rows, TaskCompletionSource<IngestResult> Completion);
 }

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+using Osprey.Node.Ingest;
+using Osprey.Node.Storage;
+using Osprey.Testing.Paths;
+using Osprey.Testing.Processes;
+using Osprey.Testing.Simulator;
+
+namespace Osprey.Bench;
+
+/// <summary>
+/// (a) Ingest: a real osprey-node process, N simulated agents over mTLS sending batches for a fixed time;
+/// beside it the raw SQLite insert rate of the same rows into the same table, measured in the same run.
+/// </summary>
+public static class IngestBenchmark
+{
+    public static async Task<int> RunAsync(int agentCount, int seconds, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var node = await NodeProcess.InitAsync(cancellationToken);
+        await node.StartAsync(cancellationToken);
+        var cli = new OspreyCli(node.Url, node.AdminToken, node.Pin);
+        var token = (await cli.RunAsync("tokens", "create", "--uses", agentCount.ToString(System.Globalization.CultureInfo.InvariantCulture))).Stdout.Trim();
+        var agents = new List<(SimulatedAgent Agent, BatchPump Pump)>();
+        for (var i = 0; i < agentCount; i++)
+        {
+            var agent = await SimulatedAgent.EnrollAsync(node.Url, token, node.Pin, $"bench-{i:000}", cancellationToken);
+            agents.Add((agent, new BatchPump(agent.AgentId, $"bench-{i:000}", i, batchSize)));
+        }
+
+        long acknowledged = 0;
+        var clock = Stopwatch.StartNew();
+        var deadline = TimeSpan.FromSeconds(seconds);
+        var baseTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        var senders = agents.Select(a => Task.Run(async () =>
+        {
+            while (clock.Elapsed < deadline)
+            {
+                var batch = a.Pump.Next(baseTime + (long)clock.Elapsed.TotalMicroseconds);
+                var ack = await a.Agent.SendAsync(batch, gzip: false, cancellationToken);
+                Interlocked.Add(ref acknowledged, ack.Stored);
+            }
+        }, cancellationToken)).ToList();
+        await Task.WhenAll(senders);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var ingestRate = acknowledged / elapsed;
+        foreach (var (agent, _) in agents)
+        {
+            agent.Dispose();
+        }
+        await node.StopAsync();
+
+        var rawRate = RawInsertRate(agents[0].Pump, agents[0].Agent.AgentId, rows: (int)Math.Clamp(acknowledged / 4, 200_000, 2_000_000), batchSize);
+        Figures.Print("ingest_agents", agentCount, "agents");
+        Figures.Print("ingest_duration", elapsed, "s");
+        Figures.Print("ingest_events_total", acknowledged, "events");
+        Figures.Print("ingest_rate", ingestRate, "events/s");
+        Figures.Print("raw_sqlite_insert_rate", rawRate, "rows/s");
+        Figures.Print("ingest_vs_raw", 100 * ingestRate / rawRate, "%");
+        return 0;
+    }
+
+    /// <summary>Bare prepared inserts of pre-extracted rows into the node's day-table schema, one transaction per batch group.</summary>
+    private static double RawInsertRate(BatchPump pump, string agentId, int rows, int batchSize)
+    {
+        using var dir = new TempDirectory("osprey-bench-raw");
+        var prepared = new List<EventRow>(rows);
+        var baseTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        while (prepared.Count < rows)
+        {
+            foreach (var e in pump.Next(baseTime + prepared.Count))
+            {
+                prepared.Add(EventColumns.Extract(e, agentId, Google.Protobuf.MessageExtensions.ToByteArray(e)));
+            }
+        }
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "raw.db")}");
+        connection.Open();
+        using (var pragma = connection.CreateCommand())
+        {
+            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;" + SqliteEventStore.PartitionDdl("events_raw");
+            pragma.ExecuteNonQuery();
+        }
+        using var insert = connection.CreateCommand();
+        insert.CommandText = $"INSERT INTO events_raw ({SqliteEventStore.Columns}, body) VALUES ({string.Join(", ", Enumerable.Range(0, 26).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))})";
+        var parameters = Enumerable.Range(0, 26).Select(i => insert.Parameters.Add(new SqliteParameter("$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), null))).ToArray();
+        var clock = Stopwatch.StartNew();
+        // Same grouping the node uses under load: several batches per commit.
+        var group = batchSize * 8;
+        for (var start = 0; start < prepared.Count; start += group)
+        {
+            using var transaction = connection.BeginTransaction();
+            insert.Transaction = transaction;
+            foreach (var row in prepared.Skip(start).Take(group))
+            {
+                object?[] values = [row.EventId, row.AgentId, row.Sequence, row.EventType, row.EventTimeUs, row.Host, row.HostIp, row.UserName,
+                    row.UniquePid, row.ParentUniquePid, row.Pid, row.ProcessName, row.ProcessPath, row.CommandLine, row.FilePath, row.FileName,
+                    row.Md5, row.Sha256, row.LocalIp, row.LocalPort, row.RemoteIp, row.RemotePort, row.Protocol, row.DnsName, row.Attrs, row.Body];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    parameters[i].Value = values[i] ?? DBNull.Value;
+                }
+                insert.ExecuteNonQuery();
+            }
+            transaction.Commit();
+        }
+        return prepared.Count / clock.Elapsed.TotalSeconds;
+    }
+}

@@ -1,0 +1,31 @@
+using System.CommandLine;
+
+namespace Osprey.Bench;
+
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var agents = new Option<int>("--agents") { DefaultValueFactory = _ => 50, Description = "Simulated agents" };
+        var seconds = new Option<int>("--seconds") { DefaultValueFactory = _ => 60, Description = "How long to send" };
+        var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 1024, Description = "Events per batch" };
+        var ingest = new Command("ingest", "Events/s from simulated agents over mTLS into a real node, beside raw SQLite inserts") { agents, seconds, batch };
+        ingest.SetAction((parse, ct) => IngestBenchmark.RunAsync(parse.GetValue(agents), parse.GetValue(seconds), parse.GetValue(batch), ct));
+
+        var events = new Option<long>("--events") { DefaultValueFactory = _ => 10_000_000, Description = "Events to store" };
+        var days = new Option<int>("--days") { DefaultValueFactory = _ => 10, Description = "Days the events span" };
+        var data = new Option<string?>("--data") { Description = "Keep the store in this directory and reuse it on the next run" };
+        var query = new Command("query", "Hunting query latency on a large store") { events, days, data };
+        query.SetAction((parse, ct) => QueryBenchmark.RunAsync(parse.GetValue(events), parse.GetValue(days), parse.GetValue(data), ct));
+
+        var server = new Option<Uri>("--server") { Required = true, Description = "Node URL" };
+        var token = new Option<string>("--token") { Required = true, Description = "Enrollment token" };
+        var pin = new Option<string>("--pin") { Required = true, Description = "Node CA pin" };
+        var rate = new Option<int>("--rate") { DefaultValueFactory = _ => 50, Description = "Events per second" };
+        var host = new Option<string>("--host") { DefaultValueFactory = _ => Environment.MachineName, Description = "Host name to report" };
+        var simulate = new Command("simulate", "Enroll a simulated agent and stream synthetic events (Ctrl-C or --seconds stops it)") { server, token, pin, rate, seconds, host };
+        simulate.SetAction((parse, ct) => Simulate.RunAsync(parse.GetValue(server)!, parse.GetValue(token)!, parse.GetValue(pin)!, parse.GetValue(host)!, parse.GetValue(rate), parse.GetValue(seconds), ct));
+
+        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate }.Parse(args).InvokeAsync();
+    }
+}

@@ -1,0 +1,26 @@
+# Installs what building and running Osprey needs on Debian 12. Sourced by the demo and test scripts.
+# The .NET 10 SDK must already be on PATH; everything else comes from Debian's packages and NuGet.
+
+# Later capabilities add theirs here (libyara9, nftables, ...).
+osprey_packages=()
+
+install_prerequisites() {
+  if ! command -v dotnet >/dev/null 2>&1; then
+    echo "the .NET 10 SDK is required (dotnet on PATH)" >&2
+    exit 1
+  fi
+  local missing=()
+  for package in "${osprey_packages[@]}"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  if [[ ${#missing[@]} -gt 0 ]]; then
+    if [[ $(id -u) -ne 0 ]]; then
+      echo "missing Debian packages: ${missing[*]} (install them as root: apt-get install ${missing[*]})" >&2
+      exit 1
+    fi
+    echo "== apt-get install ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  echo "== dotnet restore"
+  dotnet restore Osprey.slnx -nologo -v q
+}
