@@ -72,16 +72,16 @@ public static class IngestBenchmark
                 prepared.Add(EventColumns.Extract(e, agentId, Google.Protobuf.MessageExtensions.ToByteArray(e)));
             }
         }
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "raw.db")}");
-        connection.Open();
-        using (var pragma = connection.CreateCommand())
+        // Same file settings, pragmas and table as the node's events database.
+        using var connection = SqliteConnections.Open(Path.Combine(dir.Path, "raw.db"), SqliteEventStore.CreationPragmas);
+        using (var ddl = connection.CreateCommand())
         {
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;" + SqliteEventStore.PartitionDdl("events_raw");
-            pragma.ExecuteNonQuery();
+            ddl.CommandText = SqliteEventStore.WriterPragmas + SqliteEventStore.PartitionDdl("events_raw");
+            ddl.ExecuteNonQuery();
         }
         using var insert = connection.CreateCommand();
-        insert.CommandText = $"INSERT INTO events_raw ({SqliteEventStore.Columns}, body) VALUES ({string.Join(", ", Enumerable.Range(0, 26).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))})";
-        var parameters = Enumerable.Range(0, 26).Select(i => insert.Parameters.Add(new SqliteParameter("$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), null))).ToArray();
+        insert.CommandText = $"INSERT INTO events_raw ({SqliteEventStore.InsertColumns}) VALUES ({string.Join(", ", Enumerable.Range(0, 25).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))})";
+        var parameters = Enumerable.Range(0, 25).Select(i => insert.Parameters.Add(new SqliteParameter("$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), null))).ToArray();
         var clock = Stopwatch.StartNew();
         // Same grouping the node uses under load: several batches per commit.
         var group = batchSize * 8;
@@ -93,7 +93,7 @@ public static class IngestBenchmark
             {
                 object?[] values = [row.EventId, row.AgentId, row.Sequence, row.EventType, row.EventTimeUs, row.Host, row.HostIp, row.UserName,
                     row.UniquePid, row.ParentUniquePid, row.Pid, row.ProcessName, row.ProcessPath, row.CommandLine, row.FilePath, row.FileName,
-                    row.Md5, row.Sha256, row.LocalIp, row.LocalPort, row.RemoteIp, row.RemotePort, row.Protocol, row.DnsName, row.Attrs, row.Body];
+                    row.Md5, row.Sha256, row.LocalIp, row.LocalPort, row.RemoteIp, row.RemotePort, row.Protocol, row.DnsName, row.Body];
                 for (var i = 0; i < values.Length; i++)
                 {
                     parameters[i].Value = values[i] ?? DBNull.Value;

@@ -3,7 +3,7 @@ using Osprey.Contracts.V1;
 
 namespace Osprey.Node.Ingest;
 
-/// <summary>Maps an event onto the typed hunting columns; everything else goes to the attrs JSON.</summary>
+/// <summary>Maps an event onto the typed hunting columns; everything else is reached through its payload JSON.</summary>
 public static class EventColumns
 {
     private static readonly JsonFormatter PayloadFormatter = new(JsonFormatter.Settings.Default.WithPreserveProtoFieldNames(true));
@@ -26,9 +26,25 @@ public static class EventColumns
         return (IMessage)field.Accessor.GetValue(e);
     }
 
+    /// <summary>The payload of a serialized event as JSON with proto field names; null for no payload or bad bytes.</summary>
+    public static string? PayloadJson(byte[]? body)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+        try
+        {
+            return Payload(Event.Parser.ParseFrom(body)) is { } payload ? PayloadFormatter.Format(payload) : null;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
+    }
+
     public static EventRow Extract(Event e, string agentId, byte[] body)
     {
-        var payload = Payload(e);
         var process = e.Process;
         var file = PrimaryFile(e);
         string? localIp = null, remoteIp = null, protocol = null, dnsName = null;
@@ -74,7 +90,6 @@ public static class EventColumns
             RemotePort = remotePort is 0 ? null : remotePort,
             Protocol = NullIfEmpty(protocol),
             DnsName = NullIfEmpty(dnsName),
-            Attrs = payload is null ? null : PayloadFormatter.Format(payload),
             Body = body,
         };
     }

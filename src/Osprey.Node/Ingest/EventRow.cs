@@ -27,6 +27,5 @@ public sealed class EventRow
     public long? RemotePort { get; init; }
     public string? Protocol { get; init; }
     public string? DnsName { get; init; }
-    public string? Attrs { get; init; }
     public required byte[] Body { get; init; }
 }

@@ -14,6 +14,13 @@ public sealed partial class SqliteEventStore
     private const int MaxWorksPerCommit = 64;
     private const int MaxEventsPerCommit = 50_000;
 
+    /// <summary>The stored columns, in insert order (body last).</summary>
+    internal const string InsertColumns =
+        "event_id, agent_id, seq, event_type, event_time, host, host_ip, user_name, unique_pid, parent_unique_pid, pid, " +
+        "process_name, process_path, command_line, file_path, file_name, md5, sha256, local_ip, local_port, remote_ip, " +
+        "remote_port, protocol, dns_name, body";
+
+    /// <summary>The columns a search returns: the typed ones and the payload JSON (computed, not stored).</summary>
     internal const string Columns =
         "event_id, agent_id, seq, event_type, event_time, host, host_ip, user_name, unique_pid, parent_unique_pid, pid, " +
         "process_name, process_path, command_line, file_path, file_name, md5, sha256, local_ip, local_port, remote_ip, " +
@@ -187,7 +194,8 @@ public sealed partial class SqliteEventStore
             process_name TEXT COLLATE NOCASE, process_path TEXT COLLATE NOCASE, command_line TEXT COLLATE NOCASE,
             file_path TEXT COLLATE NOCASE, file_name TEXT COLLATE NOCASE, md5 TEXT COLLATE NOCASE, sha256 TEXT COLLATE NOCASE,
             local_ip TEXT COLLATE NOCASE, local_port INTEGER, remote_ip TEXT COLLATE NOCASE, remote_port INTEGER,
-            protocol TEXT COLLATE NOCASE, dns_name TEXT COLLATE NOCASE, attrs TEXT, body BLOB NOT NULL);
+            protocol TEXT COLLATE NOCASE, dns_name TEXT COLLATE NOCASE, body BLOB NOT NULL,
+            attrs TEXT GENERATED ALWAYS AS (osprey_payload(body)) VIRTUAL);
         CREATE INDEX IF NOT EXISTS {name}_time ON {name}(event_time);
         CREATE INDEX IF NOT EXISTS {name}_upid ON {name}(unique_pid) WHERE unique_pid IS NOT NULL;
         CREATE INDEX IF NOT EXISTS {name}_ppid ON {name}(parent_unique_pid) WHERE parent_unique_pid IS NOT NULL;
@@ -201,8 +209,8 @@ public sealed partial class SqliteEventStore
         if (!_inserts.TryGetValue(partition, out var command))
         {
             command = _writer!.CreateCommand();
-            command.CommandText = $"INSERT INTO {partition} ({Columns}, body) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)";
-            for (var i = 0; i <= 25; i++)
+            command.CommandText = $"INSERT INTO {partition} ({InsertColumns}) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
+            for (var i = 0; i <= 24; i++)
             {
                 command.Parameters.Add(new SqliteParameter("$" + i.ToString(CultureInfo.InvariantCulture), null));
             }
@@ -234,8 +242,7 @@ public sealed partial class SqliteEventStore
         p[21].Value = (object?)row.RemotePort ?? DBNull.Value;
         p[22].Value = (object?)row.Protocol ?? DBNull.Value;
         p[23].Value = (object?)row.DnsName ?? DBNull.Value;
-        p[24].Value = (object?)row.Attrs ?? DBNull.Value;
-        p[25].Value = row.Body;
+        p[24].Value = row.Body;
         command.ExecuteNonQuery();
     }
 }
