@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Brings up the Osprey demo on this machine: a Central Node on the embedded database (127.0.0.1:8443)
+# and a local agent streaming telemetry to it. Until the Linux agent lands (issue 3) the local agent is
+# the simulator, which enrolls over real mTLS and sends synthetic, schema-complete events.
+# Stop it with Ctrl-C; the node's data stays in .demo/ (delete it to start over).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/prerequisites.sh
+install_prerequisites
+
+echo "== build"
+dotnet build Osprey.slnx -c Release -nologo -clp:ErrorsOnly >/dev/null
+node=src/Osprey.Node/bin/Release/net10.0/osprey-node
+cli=src/Osprey.Cli/bin/Release/net10.0/osprey
+bench=bench/Osprey.Bench/bin/Release/net10.0/osprey-bench
+data=.demo/node
+listen=${OSPREY_DEMO_LISTEN:-127.0.0.1:8443}
+
+if [[ ! -f $data/node.json ]]; then
+  mkdir -p .demo
+  "$node" init --data "$data" --listen "$listen" | tee .demo/init.txt
+fi
+pin=$(sed -n 's/^pin: //p' .demo/init.txt)
+token=$(sed -n 's/^admin token: //p' .demo/init.txt)
+export OSPREY_URL="https://$listen" OSPREY_TOKEN="$token" OSPREY_PIN="$pin"
+
+"$node" run --data "$data" > .demo/node.log 2>&1 &
+node_pid=$!
+trap 'kill $node_pid $agent_pid 2>/dev/null; wait 2>/dev/null' EXIT
+for _ in $(seq 1 100); do
+  curl -sk "https://$listen/health" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+
+enroll=$("$cli" tokens create --ttl 1h --uses 1)
+"$bench" simulate --server "$OSPREY_URL" --token "$enroll" --pin "$pin" --host "$(hostname)-sim" --rate 20 --seconds 86400 > .demo/agent.log 2>&1 &
+agent_pid=$!
+sleep 3
+
+cat <<TRY
+
+Osprey is running: node at $OSPREY_URL (log: .demo/node.log), local agent streaming (log: .demo/agent.log).
+In another shell:
+
+  export OSPREY_URL=$OSPREY_URL OSPREY_TOKEN=$token OSPREY_PIN=$pin
+  $cli agents list
+  $cli events search 'EventType = "ProcessStart" AND CommandLine CONTAINS "curl"' --limit 10
+  $cli events search 'EventType = "DnsQuery"' --from 10m
+  $cli events tree UNIQUE_PID          (a uniquePid from a search)
+  $cli users add alice --role security-officer
+  $cli audit list
+
+Ctrl-C stops the node and the agent.
+TRY
+wait $node_pid
