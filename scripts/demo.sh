@@ -35,7 +35,15 @@ done
 enroll=$("$cli" tokens create --ttl 1h --uses 1)
 "$bench" simulate --server "$OSPREY_URL" --token "$enroll" --pin "$pin" --host "$(hostname)-sim" --rate 20 --seconds 86400 > .demo/agent.log 2>&1 &
 agent_pid=$!
-sleep 3
+for _ in $(seq 1 50); do
+  grep -q "^sent" .demo/agent.log 2>/dev/null && break
+  if ! kill -0 $agent_pid 2>/dev/null; then
+    echo "the local agent failed to start:" >&2
+    cat .demo/agent.log >&2
+    exit 1
+  fi
+  sleep 0.2
+done
 
 cat <<TRY
 

@@ -18,13 +18,13 @@ internal static class Program
         var query = new Command("query", "Hunting query latency on a large store") { events, days, data };
         query.SetAction((parse, ct) => QueryBenchmark.RunAsync(parse.GetValue(events), parse.GetValue(days), parse.GetValue(data), ct));
 
-        var server = new Option<Uri>("--server") { Required = true, Description = "Node URL" };
+        var server = new Option<string>("--server") { Required = true, Description = "Node URL" };
         var token = new Option<string>("--token") { Required = true, Description = "Enrollment token" };
         var pin = new Option<string>("--pin") { Required = true, Description = "Node CA pin" };
         var rate = new Option<int>("--rate") { DefaultValueFactory = _ => 50, Description = "Events per second" };
         var host = new Option<string>("--host") { DefaultValueFactory = _ => Environment.MachineName, Description = "Host name to report" };
         var simulate = new Command("simulate", "Enroll a simulated agent and stream synthetic events (Ctrl-C or --seconds stops it)") { server, token, pin, rate, seconds, host };
-        simulate.SetAction((parse, ct) => Simulate.RunAsync(parse.GetValue(server)!, parse.GetValue(token)!, parse.GetValue(pin)!, parse.GetValue(host)!, parse.GetValue(rate), parse.GetValue(seconds), ct));
+        simulate.SetAction((parse, ct) => Simulate.RunAsync(new Uri(parse.GetValue(server)!), parse.GetValue(token)!, parse.GetValue(pin)!, parse.GetValue(host)!, parse.GetValue(rate), parse.GetValue(seconds), ct));
 
         return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate }.Parse(args).InvokeAsync();
     }
