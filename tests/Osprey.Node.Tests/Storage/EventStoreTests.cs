@@ -1,0 +1,108 @@
+using Microsoft.Extensions.DependencyInjection;
+using Osprey.Contracts.V1;
+using Osprey.Node.Hosting;
+using Osprey.Node.Storage;
+using Osprey.Node.Tests.Support;
+using Osprey.Testing.Simulator;
+
+namespace Osprey.Node.Tests.Storage;
+
+public sealed class EventStoreTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task PayloadFields_AreSearchableByName()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var agent = await node.EnrollAsync();
+        var generator = new SyntheticEvents(agent.AgentId, "h", 5);
+        var now = NodeClock.ToUs(DateTimeOffset.UtcNow);
+        var stop = generator.Create(EventType.ProcessStop, 1, now);
+        stop.ProcessStop.ExitCode = 137;
+        var other = generator.Create(EventType.ProcessStop, 2, now);
+        other.ProcessStop.ExitCode = 0;
+        var start = generator.Create(EventType.ProcessStart, 3, now);
+        start.ProcessStart.Cwd = "/srv/secret-project";
+        await agent.SendAsync([stop, other, start], false, Ct);
+        var store = node.Services.GetRequiredService<IEventStore>();
+
+        var killed = await store.SearchAsync(new EventQuery { Query = "ExitCode = 137" }, Ct);
+        var clean = await store.SearchAsync(new EventQuery { Query = "EventType = \"ProcessStop\" AND ExitCode = 0" }, Ct);
+        var cwd = await store.SearchAsync(new EventQuery { Query = "Cwd STARTS \"/srv/secret\"" }, Ct);
+
+        Assert.Equal(stop.EventId, Assert.Single(killed.Events).EventId);
+        Assert.Equal(other.EventId, Assert.Single(clean.Events).EventId);
+        var found = Assert.Single(cwd.Events);
+        Assert.Contains("/srv/secret-project", found.Attrs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Search_HonoursTimeRangeSortAndLimit()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var agent = await node.EnrollAsync();
+        var generator = new SyntheticEvents(agent.AgentId, "h", 6);
+        var day = NodeClock.ToUs(DateTimeOffset.UtcNow.AddDays(-3));
+        var events = Enumerable.Range(0, 50).Select(i => generator.Create(EventType.DnsQuery, (ulong)i + 1, day + i * 3_600_000_000L)).ToList();
+        await agent.SendAsync(events, false, Ct);
+        var store = node.Services.GetRequiredService<IEventStore>();
+
+        var window = await store.SearchAsync(new EventQuery { FromUs = day + 10 * 3_600_000_000L, ToUs = day + 19 * 3_600_000_000L, Limit = 100 }, Ct);
+        var newest = await store.SearchAsync(new EventQuery { Limit = 5 }, Ct);
+        var oldest = await store.SearchAsync(new EventQuery { Limit = 5, Descending = false }, Ct);
+        var byName = await store.SearchAsync(new EventQuery { Sort = "DnsName", Descending = false, Limit = 50 }, Ct);
+
+        Assert.Equal(10, window.Events.Count);
+        Assert.Equal(events[^1].EventId, newest.Events[0].EventId);
+        Assert.True(newest.Truncated);
+        Assert.Equal(events[0].EventId, oldest.Events[0].EventId);
+        Assert.True(store.Partitions().Count >= 3, "50 hours of events span at least three day partitions");
+        var names = byName.Events.Select(e => e.DnsName!).ToList();
+        Assert.Equal(names.Order(StringComparer.OrdinalIgnoreCase), names);
+    }
+
+    [Fact]
+    public async Task Retention_DropsWholeDaysOlderThanTheLimit()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var agent = await node.EnrollAsync();
+        var generator = new SyntheticEvents(agent.AgentId, "h", 7);
+        var now = DateTimeOffset.UtcNow;
+        var old = generator.Create(EventType.FileCreate, 1, NodeClock.ToUs(now.AddDays(-40)));
+        var recent = generator.Create(EventType.FileCreate, 2, NodeClock.ToUs(now.AddDays(-2)));
+        await agent.SendAsync([old, recent], false, Ct);
+        var store = node.Services.GetRequiredService<IEventStore>();
+
+        var dropped = store.ApplyRetention(now, retentionDays: 30, maxBytes: long.MaxValue);
+
+        Assert.Equal(1, dropped);
+        var left = await store.SearchAsync(new EventQuery(), Ct);
+        Assert.Equal(recent.EventId, Assert.Single(left.Events).EventId);
+        Assert.Equal(2UL, store.AckedSequence(agent.AgentId));
+    }
+
+    [Fact]
+    public async Task ProcessTree_HasAncestorsDescendantsAndTheirEvents()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var agent = await node.EnrollAsync();
+        var generator = new SyntheticEvents(agent.AgentId, "h", 8);
+        var now = NodeClock.ToUs(DateTimeOffset.UtcNow);
+        var root = generator.Create(EventType.ProcessStart, 1, now);
+        var child = generator.Create(EventType.ProcessStart, 2, now + 1);
+        child.ParentUniquePid = root.Process.UniquePid;
+        var grandchild = generator.Create(EventType.ProcessStart, 3, now + 2);
+        grandchild.ParentUniquePid = child.Process.UniquePid;
+        var connection = generator.Create(EventType.NetworkConnection, 4, now + 3);
+        connection.Process = child.Process.Clone();
+        await agent.SendAsync([root, child, grandchild, connection], false, Ct);
+
+        var tree = await node.Services.GetRequiredService<IEventStore>().ProcessTreeAsync(child.Process.UniquePid, 100, Ct);
+
+        Assert.Equal(root.Process.UniquePid, Assert.Single(tree.Ancestors, a => a.Start is not null).UniquePid);
+        Assert.NotNull(tree.Process);
+        Assert.Contains(tree.Process.Events, e => e.EventType == "NetworkConnection");
+        Assert.Equal(grandchild.Process.UniquePid, Assert.Single(tree.Process.Children).UniquePid);
+    }
+}
