@@ -62,6 +62,13 @@ public static class EventColumns
             case Event.PayloadOneofCase.DnsQuery:
                 dnsName = e.DnsQuery.Name;
                 break;
+            case Event.PayloadOneofCase.UserLogon or Event.PayloadOneofCase.UserLogoff:
+                var session = e.UserLogon ?? e.UserLogoff;
+                (remoteIp, remotePort) = (session.RemoteIp, session.RemotePort);
+                break;
+            case Event.PayloadOneofCase.WindowsEventLog:
+                remoteIp = e.WindowsEventLog.RemoteIp;
+                break;
         }
         var fileHashes = file ?? process?.File;
         return new EventRow
