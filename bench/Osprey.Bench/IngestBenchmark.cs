@@ -63,7 +63,7 @@ public static class IngestBenchmark
     private static double RawInsertRate(BatchPump pump, string agentId, int rows, int batchSize)
     {
         using var dir = new TempDirectory("osprey-bench-raw");
-        var prepared = new List<EventRow>(rows);
+        var prepared = new List<StoredEvent>(rows);
         var baseTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         while (prepared.Count < rows)
         {

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Osprey.Contracts.V1;
+using Osprey.Node.Storage;
 
 namespace Osprey.Node.Ingest;
 
@@ -43,7 +44,7 @@ public static class EventColumns
         }
     }
 
-    public static EventRow Extract(Event e, string agentId, byte[] body)
+    public static StoredEvent Extract(Event e, string agentId, byte[] body)
     {
         var process = e.Process;
         var file = PrimaryFile(e);
@@ -71,7 +72,7 @@ public static class EventColumns
                 break;
         }
         var fileHashes = file ?? process?.File;
-        return new EventRow
+        return new StoredEvent
         {
             EventId = e.EventId,
             AgentId = agentId,

@@ -31,7 +31,7 @@ public sealed partial class SqliteEventStore
     public async Task<IngestResult> IngestAsync(string agentId, IReadOnlyList<Event> events, CancellationToken cancellationToken)
     {
         // Rows are built on the caller's thread so the single writer only inserts.
-        var rows = new EventRow[events.Count];
+        var rows = new StoredEvent[events.Count];
         for (var i = 0; i < rows.Length; i++)
         {
             var e = events[i];
@@ -204,7 +204,7 @@ public sealed partial class SqliteEventStore
         CREATE INDEX IF NOT EXISTS {name}_host_time ON {name}(host, event_time);
         """;
 
-    private void Insert(string partition, EventRow row, SqliteTransaction transaction)
+    private void Insert(string partition, StoredEvent row, SqliteTransaction transaction)
     {
         if (!_inserts.TryGetValue(partition, out var command))
         {
@@ -242,7 +242,7 @@ public sealed partial class SqliteEventStore
         p[21].Value = (object?)row.RemotePort ?? DBNull.Value;
         p[22].Value = (object?)row.Protocol ?? DBNull.Value;
         p[23].Value = (object?)row.DnsName ?? DBNull.Value;
-        p[24].Value = row.Body;
+        p[24].Value = row.Body ?? throw new InvalidOperationException("a row to insert carries its serialized event");
         command.ExecuteNonQuery();
     }
 }

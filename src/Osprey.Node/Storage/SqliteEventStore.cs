@@ -147,5 +147,5 @@ public sealed partial class SqliteEventStore : IEventStore
         }
     }
 
-    private sealed record IngestWork(string AgentId, IReadOnlyList<Event> Events, EventRow[] Rows, TaskCompletionSource<IngestResult> Completion);
+    private sealed record IngestWork(string AgentId, IReadOnlyList<Event> Events, StoredEvent[] Rows, TaskCompletionSource<IngestResult> Completion);
 }

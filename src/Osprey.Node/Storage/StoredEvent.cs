@@ -1,6 +1,9 @@
 namespace Osprey.Node.Storage;
 
-/// <summary>One event as returned by hunting: its typed columns and its payload as JSON.</summary>
+/// <summary>
+/// One stored event: its typed columns, plus the serialized event when it is being written (Body) or its
+/// payload as JSON when it is read back (Attrs).
+/// </summary>
 public sealed record StoredEvent
 {
     public required string EventId { get; init; }
@@ -28,4 +31,5 @@ public sealed record StoredEvent
     public string? Protocol { get; init; }
     public string? DnsName { get; init; }
     public string? Attrs { get; init; }
+    public byte[]? Body { get; init; }
 }
