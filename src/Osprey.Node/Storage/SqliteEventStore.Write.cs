@@ -28,6 +28,9 @@ public sealed partial class SqliteEventStore
 
     private readonly Dictionary<string, SqliteCommand> _inserts = new(StringComparer.Ordinal);
 
+    /// <summary>Day tables created by the transaction in progress; readers see them only once it commits.</summary>
+    private readonly HashSet<string> _created = new(StringComparer.Ordinal);
+
     public async Task<IngestResult> IngestAsync(string agentId, IReadOnlyList<Event> events, CancellationToken cancellationToken)
     {
         // Rows are built on the caller's thread so the single writer only inserts.
@@ -66,6 +69,7 @@ public sealed partial class SqliteEventStore
     {
         var results = new IngestResult[works.Count];
         var working = new Dictionary<string, SequenceRanges>(StringComparer.Ordinal);
+        _created.Clear();
         try
         {
             using var transaction = _writer!.BeginTransaction();
@@ -79,8 +83,10 @@ public sealed partial class SqliteEventStore
             }
             transaction.Commit();
         }
-        catch (Exception e) when (e is SqliteException or IOException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Whatever went wrong, the transaction rolled back: fail these batches (agents resend them)
+            // and keep the writer alive for the next ones.
             LogCommitFailed(_logger, works.Count, e);
             foreach (var work in works)
             {
@@ -93,6 +99,13 @@ public sealed partial class SqliteEventStore
             foreach (var (agentId, ranges) in working)
             {
                 _ranges[agentId] = ranges;
+            }
+        }
+        if (_created.Count > 0)
+        {
+            lock (_partitionsLock)
+            {
+                _partitions = new SortedSet<string>(_partitions.Concat(_created), StringComparer.Ordinal);
             }
         }
         for (var i = 0; i < works.Count; i++)
@@ -166,6 +179,10 @@ public sealed partial class SqliteEventStore
         var minUs = 946_684_800_000_000L; // 2000-01-01
         var timeUs = eventTimeUs < minUs || eventTimeUs > nowUs + OneDayUs ? nowUs : eventTimeUs;
         var name = PartitionName(DateTimeOffset.FromUnixTimeMilliseconds(timeUs / 1000));
+        if (_created.Contains(name))
+        {
+            return name;
+        }
         lock (_partitionsLock)
         {
             if (_partitions.Contains(name))
@@ -174,10 +191,7 @@ public sealed partial class SqliteEventStore
             }
         }
         Execute(_writer!, PartitionDdl(name), transaction);
-        lock (_partitionsLock)
-        {
-            _partitions = new SortedSet<string>(_partitions.Append(name), StringComparer.Ordinal);
-        }
+        _created.Add(name);
         return name;
     }
 
