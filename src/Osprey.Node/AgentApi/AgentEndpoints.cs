@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using Osprey.Contracts.V1;
@@ -41,10 +40,10 @@ public static class AgentEndpoints
 
     private static async Task<IResult> EnrollAsync(HttpContext http, INodeStore store, NodeCertificateAuthority ca, TimeProvider time)
     {
-        var (request, error, tooLarge) = await ProtobufBody.ReadAsync(http.Request, EnrollRequest.Parser, 256 * 1024, http.RequestAborted).ConfigureAwait(false);
+        var (request, problem) = await ProtobufBody.ReadAsync(http.Request, EnrollRequest.Parser, 256 * 1024, http.RequestAborted).ConfigureAwait(false);
         if (request is null)
         {
-            return tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!);
+            return problem!;
         }
         if (request.Token.Length is 0 or > 256)
         {
@@ -80,10 +79,10 @@ public static class AgentEndpoints
     private static async Task<IResult> SyncAsync(
         HttpContext http, INodeStore store, IEventStore events, TaskSignals signals, IOptions<NodeOptions> options, TimeProvider time)
     {
-        var (request, error, tooLarge) = await ProtobufBody.ReadAsync(http.Request, SyncRequest.Parser, 1024 * 1024, http.RequestAborted).ConfigureAwait(false);
+        var (request, problem) = await ProtobufBody.ReadAsync(http.Request, SyncRequest.Parser, 1024 * 1024, http.RequestAborted).ConfigureAwait(false);
         if (request is null)
         {
-            return tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!);
+            return problem!;
         }
         var agentId = AgentId(http);
         var device = request.Device ?? new DeviceInfo();
@@ -116,10 +115,10 @@ public static class AgentEndpoints
 
     private static async Task<IResult> TelemetryAsync(HttpContext http, IEventStore events, IOptions<NodeOptions> options)
     {
-        var (batch, error, tooLarge) = await ProtobufBody.ReadAsync(http.Request, TelemetryBatch.Parser, options.Value.MaxBatchBytes, http.RequestAborted).ConfigureAwait(false);
+        var (batch, problem) = await ProtobufBody.ReadAsync(http.Request, TelemetryBatch.Parser, options.Value.MaxBatchBytes, http.RequestAborted).ConfigureAwait(false);
         if (batch is null)
         {
-            return tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!);
+            return problem!;
         }
         var invalid = TelemetryValidator.Validate(batch, options.Value.MaxBatchEvents);
         if (invalid is not null)
@@ -144,10 +143,10 @@ public static class AgentEndpoints
 
     private static async Task<IResult> ReportsAsync(HttpContext http, INodeStore store, TimeProvider time)
     {
-        var (batch, error, tooLarge) = await ProtobufBody.ReadAsync(http.Request, TaskReportBatch.Parser, 16 * 1024 * 1024, http.RequestAborted).ConfigureAwait(false);
+        var (batch, problem) = await ProtobufBody.ReadAsync(http.Request, TaskReportBatch.Parser, 16 * 1024 * 1024, http.RequestAborted).ConfigureAwait(false);
         if (batch is null)
         {
-            return tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!);
+            return problem!;
         }
         if (batch.Reports.Any(r => r.TaskId.Length is 0 or > 64 || r.Status.Length is 0 or > 32))
         {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using Google.Protobuf;
+using Osprey.Node.Hosting;
 
 namespace Osprey.Node.AgentApi;
 
@@ -9,8 +10,15 @@ public static class ProtobufBody
 {
     public const string ContentType = "application/x-protobuf";
 
-    /// <summary>Parses the body, or returns the reason it cannot be parsed.</summary>
-    public static async Task<(T? Message, string? Error, bool TooLarge)> ReadAsync<T>(HttpRequest request, MessageParser<T> parser, int maxBytes, CancellationToken cancellationToken)
+    /// <summary>Parses the body, or returns the ProblemDetails (400, or 413 when too large) saying why it cannot be parsed.</summary>
+    public static async Task<(T? Message, IResult? Problem)> ReadAsync<T>(HttpRequest request, MessageParser<T> parser, int maxBytes, CancellationToken cancellationToken)
+        where T : IMessage<T>
+    {
+        var (message, error, tooLarge) = await ParseAsync(request, parser, maxBytes, cancellationToken).ConfigureAwait(false);
+        return message is not null ? (message, null) : (default, tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!));
+    }
+
+    private static async Task<(T? Message, string? Error, bool TooLarge)> ParseAsync<T>(HttpRequest request, MessageParser<T> parser, int maxBytes, CancellationToken cancellationToken)
         where T : IMessage<T>
     {
         var encoding = request.Headers.ContentEncoding.ToString();

@@ -116,9 +116,9 @@ public static partial class OperatorEndpoints
         {
             return Problems.BadRequest("a user name is 1 to 64 letters, digits, '.', '-', '_' or '@'");
         }
-        if (!Roles.IsKnown(request.Role))
+        if (UnknownRole(request.Role) is { } unknownRole)
         {
-            return Problems.BadRequest($"unknown role '{request.Role}'; roles are: {string.Join(", ", Roles.All)}");
+            return unknownRole;
         }
         if (request.Password is { Length: < 12 })
         {
@@ -136,9 +136,9 @@ public static partial class OperatorEndpoints
     private static IResult SetRole(HttpContext http, string name, SetRoleRequest request, INodeStore store)
     {
         OperatorAuthentication.Audit(http, name, $"role={request.Role}");
-        if (!Roles.IsKnown(request.Role))
+        if (UnknownRole(request.Role) is { } unknownRole)
         {
-            return Problems.BadRequest($"unknown role '{request.Role}'; roles are: {string.Join(", ", Roles.All)}");
+            return unknownRole;
         }
         if (string.Equals(name, OperatorAuthentication.Current(http)!.Name, StringComparison.OrdinalIgnoreCase) && request.Role != Roles.Administrator)
         {
@@ -157,6 +157,9 @@ public static partial class OperatorEndpoints
         var expires = request?.TtlSeconds is { } ttl ? time.GetUtcNow().AddSeconds(ttl) : (DateTimeOffset?)null;
         return Results.Ok(new ApiTokenCreated(name, IssueApiToken(store, name, time, expires), expires));
     }
+
+    private static IResult? UnknownRole(string role) =>
+        Roles.IsKnown(role) ? null : Problems.BadRequest($"unknown role '{role}'; roles are: {string.Join(", ", Roles.All)}");
 
     internal static string IssueApiToken(INodeStore store, string user, TimeProvider time, DateTimeOffset? expires)
     {

@@ -35,6 +35,10 @@ public sealed class SqliteNodeStore(string path) : INodeStore
         CREATE INDEX IF NOT EXISTS audit_time ON audit(time_us);
         """;
 
+    private const string UserColumns = "name AS Name, role AS Role, created_us AS CreatedUs, disabled AS Disabled";
+
+    private const string TokenColumns = "id AS Id, created_us AS CreatedUs, expires_us AS ExpiresUs, max_uses AS MaxUses, uses AS Uses, revoked AS Revoked, created_by AS CreatedBy";
+
     private SqliteConnection Open() => SqliteConnections.Open(path);
 
     public void Initialize()
@@ -59,13 +63,13 @@ public sealed class SqliteNodeStore(string path) : INodeStore
     {
         using var db = Open();
         return db.QuerySingleOrDefault<UserRecord>(
-            "SELECT name AS Name, role AS Role, created_us AS CreatedUs, disabled AS Disabled FROM users WHERE name = @name", new { name });
+            $"SELECT {UserColumns} FROM users WHERE name = @name", new { name });
     }
 
     public IReadOnlyList<UserRecord> ListUsers()
     {
         using var db = Open();
-        return db.Query<UserRecord>("SELECT name AS Name, role AS Role, created_us AS CreatedUs, disabled AS Disabled FROM users ORDER BY name").AsList();
+        return db.Query<UserRecord>($"SELECT {UserColumns} FROM users ORDER BY name").AsList();
     }
 
     public bool SetRole(string name, string role)
@@ -106,7 +110,7 @@ public sealed class SqliteNodeStore(string path) : INodeStore
     {
         using var db = Open();
         return db.Query<EnrollTokenRecord>(
-            "SELECT id AS Id, created_us AS CreatedUs, expires_us AS ExpiresUs, max_uses AS MaxUses, uses AS Uses, revoked AS Revoked, created_by AS CreatedBy FROM enroll_tokens ORDER BY created_us").AsList();
+            $"SELECT {TokenColumns} FROM enroll_tokens ORDER BY created_us").AsList();
     }
 
     public bool RevokeEnrollToken(string id)
@@ -120,7 +124,7 @@ public sealed class SqliteNodeStore(string path) : INodeStore
         using var db = Open();
         using var transaction = db.BeginTransaction(deferred: false);
         var token = db.QuerySingleOrDefault<EnrollTokenRecord>(
-            "SELECT id AS Id, created_us AS CreatedUs, expires_us AS ExpiresUs, max_uses AS MaxUses, uses AS Uses, revoked AS Revoked, created_by AS CreatedBy FROM enroll_tokens WHERE token_hash = @tokenHash",
+            $"SELECT {TokenColumns} FROM enroll_tokens WHERE token_hash = @tokenHash",
             new { tokenHash }, transaction);
         var outcome = token switch
         {
