@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Osprey.Contracts.V1;
 using Osprey.Node.Hosting;
+using Osprey.Node.Ingest;
 using Osprey.Node.Storage;
 using Osprey.Testing.Simulator;
 
@@ -97,7 +98,7 @@ public static class QueryBenchmark
                 {
                     e.TimeUs = startUs + (long)(e.Sequence - 1) * step;
                 }
-                await store.IngestAsync(agentId, events, cancellationToken);
+                await store.IngestAsync(agentId, ReceivedBatch.Of(events, agentId), cancellationToken);
             }
         }, cancellationToken)).ToList();
         await Task.WhenAll(producers);
@@ -108,7 +109,7 @@ public static class QueryBenchmark
         needle.Process.File.Sha256 = NeedleSha256;
         needle.Process.CommandLine = NeedleCommand;
         needle.Process.UniquePid = "00112233445566778899aabbccddeeff";
-        await store.IngestAsync(needleAgent, [needle], cancellationToken);
+        await store.IngestAsync(needleAgent, ReceivedBatch.Of([needle], needleAgent), cancellationToken);
         return needle.Process.UniquePid;
     }
 }

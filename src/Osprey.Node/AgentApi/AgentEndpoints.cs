@@ -115,7 +115,18 @@ public static class AgentEndpoints
 
     private static async Task<IResult> TelemetryAsync(HttpContext http, IEventStore events, IOptions<NodeOptions> options)
     {
-        var (batch, problem) = await ProtobufBody.ReadAsync(http.Request, TelemetryBatch.Parser, options.Value.MaxBatchBytes, http.RequestAborted).ConfigureAwait(false);
+        var agentId = AgentId(http);
+        var (batch, problem) = await ProtobufBody.ReadAsync(http.Request, options.Value.MaxBatchBytes, body =>
+        {
+            try
+            {
+                return (ReceivedBatch.Parse(body, agentId), (string?)null);
+            }
+            catch (InvalidDataException e)
+            {
+                return (null, $"the body is not a valid TelemetryBatch message: {e.Message}");
+            }
+        }, http.RequestAborted).ConfigureAwait(false);
         if (batch is null)
         {
             return problem!;
@@ -128,7 +139,7 @@ public static class AgentEndpoints
         IngestResult result;
         try
         {
-            result = await events.IngestAsync(AgentId(http), batch.Events, http.RequestAborted).ConfigureAwait(false);
+            result = await events.IngestAsync(agentId, batch, http.RequestAborted).ConfigureAwait(false);
         }
         catch (IOException e)
         {

@@ -14,68 +14,114 @@ public static class ProtobufBody
     public static async Task<(T? Message, IResult? Problem)> ReadAsync<T>(HttpRequest request, MessageParser<T> parser, int maxBytes, CancellationToken cancellationToken)
         where T : IMessage<T>
     {
-        var (message, error, tooLarge) = await ParseAsync(request, parser, maxBytes, cancellationToken).ConfigureAwait(false);
-        return message is not null ? (message, null) : (default, tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!));
+        return await ReadAsync(request, maxBytes, body =>
+        {
+            try
+            {
+                return (parser.ParseFrom(body), null);
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                return (default(T), $"the body is not a valid {typeof(T).Name} message: {e.Message}");
+            }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<(T? Message, string? Error, bool TooLarge)> ParseAsync<T>(HttpRequest request, MessageParser<T> parser, int maxBytes, CancellationToken cancellationToken)
-        where T : IMessage<T>
+    /// <summary>
+    /// Reads the whole body into a pooled buffer and hands it to <paramref name="parse"/>, which returns the
+    /// result or why the bytes are not acceptable (a 400). The buffer goes back to the pool afterwards, so
+    /// the result must not keep the span.
+    /// </summary>
+    public static async Task<(T? Message, IResult? Problem)> ReadAsync<T>(
+        HttpRequest request, int maxBytes, Func<ReadOnlySpan<byte>, (T? Message, string? Error)> parse, CancellationToken cancellationToken)
     {
-        var encoding = request.Headers.ContentEncoding.ToString();
-        Stream source = request.Body;
-        if (encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase))
+        var (buffer, length, error, tooLarge) = await ReadBytesAsync(request, maxBytes, cancellationToken).ConfigureAwait(false);
+        if (buffer is null)
         {
-            source = new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true);
+            return (default, tooLarge ? Problems.TooLarge(error!) : Problems.BadRequest(error!));
         }
-        else if (encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
-        {
-            return (default, $"content encoding '{encoding}' is not supported; use gzip or none", false);
-        }
-        var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
-            using var body = new MemoryStream();
+            var (message, parseError) = parse(buffer.AsSpan(0, length));
+            return parseError is null ? (message, null) : (default, Problems.BadRequest(parseError));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The body in a buffer rented from the shared pool (the caller returns it), or why it cannot be read.</summary>
+    private static async Task<(byte[]? Buffer, int Length, string? Error, bool TooLarge)> ReadBytesAsync(HttpRequest request, int maxBytes, CancellationToken cancellationToken)
+    {
+        var encoding = request.Headers.ContentEncoding.ToString();
+        var gzip = encoding.Equals("gzip", StringComparison.OrdinalIgnoreCase);
+        if (!gzip && encoding.Length > 0 && !encoding.Equals("identity", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, 0, $"content encoding '{encoding}' is not supported; use gzip or none", false);
+        }
+        var tooLarge = $"the request body is larger than {maxBytes} bytes";
+        if (!gzip && request.ContentLength > maxBytes)
+        {
+            return (null, 0, tooLarge, true);
+        }
+        var source = gzip ? new GZipStream(request.Body, CompressionMode.Decompress, leaveOpen: true) : request.Body;
+        // A declared length sizes the buffer exactly; one byte more tells a body that runs past it.
+        var initial = !gzip && request.ContentLength is { } declared ? (int)declared + 1 : 64 * 1024;
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(initial, maxBytes + 1));
+        var length = 0;
+        try
+        {
             while (true)
             {
+                if (length == buffer.Length)
+                {
+                    if (length > maxBytes)
+                    {
+                        return Fail(tooLarge, true);
+                    }
+                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(2L * buffer.Length, maxBytes + 1L));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
                 int read;
                 try
                 {
-                    read = await source.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
+                    read = await source.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
                 }
                 catch (InvalidDataException e)
                 {
-                    return (default, $"the gzip body is corrupt: {e.Message}", false);
+                    return Fail($"the gzip body is corrupt: {e.Message}", false);
                 }
                 catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
                 {
-                    return (default, $"the request body is larger than {maxBytes} bytes", true);
+                    return Fail(tooLarge, true);
                 }
                 if (read == 0)
                 {
                     break;
                 }
-                if (body.Length + read > maxBytes)
+                length += read;
+                if (length > maxBytes)
                 {
-                    return (default, $"the request body is larger than {maxBytes} bytes", true);
+                    return Fail(tooLarge, true);
                 }
-                body.Write(chunk, 0, read);
             }
-            try
-            {
-                return (parser.ParseFrom(body.GetBuffer().AsSpan(0, (int)body.Length)), null, false);
-            }
-            catch (InvalidProtocolBufferException e)
-            {
-                return (default, $"the body is not a valid {typeof(T).Name} message: {e.Message}", false);
-            }
+            return (buffer, length, null, false);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(chunk);
-            if (!ReferenceEquals(source, request.Body))
+            if (gzip)
             {
                 await source.DisposeAsync().ConfigureAwait(false);
             }
+        }
+
+        (byte[]?, int, string?, bool) Fail(string error, bool large)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            return (null, 0, error, large);
         }
     }
 

@@ -12,7 +12,7 @@ public static class TelemetryValidator
     private const int MaxEventBytes = 1024 * 1024;
     private const int MaxEventIdLength = 64;
 
-    public static string? Validate(TelemetryBatch batch, int maxEvents)
+    public static string? Validate(ReceivedBatch batch, int maxEvents)
     {
         if (batch.Events.Count > maxEvents)
         {
@@ -22,7 +22,7 @@ public static class TelemetryValidator
         for (var i = 0; i < batch.Events.Count; i++)
         {
             var e = batch.Events[i];
-            var error = ValidateEvent(e, previous);
+            var error = batch.Bodies[i].Length > MaxEventBytes ? $"the event is larger than {MaxEventBytes} bytes" : ValidateEvent(e, previous);
             if (error is not null)
             {
                 return $"event {i} (sequence {e.Sequence}): {error}";
@@ -73,10 +73,6 @@ public static class TelemetryValidator
             {
                 return "a drop record must name a range of sequences before its own";
             }
-        }
-        if (e.CalculateSize() > MaxEventBytes)
-        {
-            return $"the event is larger than {MaxEventBytes} bytes";
         }
         return null;
     }

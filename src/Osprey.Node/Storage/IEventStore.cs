@@ -1,4 +1,4 @@
-using Osprey.Contracts.V1;
+using Osprey.Node.Ingest;
 
 namespace Osprey.Node.Storage;
 
@@ -8,10 +8,10 @@ public interface IEventStore : IAsyncDisposable
     void Initialize();
 
     /// <summary>
-    /// Stores a validated batch; returns once what it stored is durable. Events whose sequence the node
-    /// already holds are skipped.
+    /// Stores a validated batch from the agent; returns once what it stored is durable. Events whose sequence
+    /// the node already holds are skipped.
     /// </summary>
-    Task<IngestResult> IngestAsync(string agentId, IReadOnlyList<Event> events, CancellationToken cancellationToken);
+    Task<IngestResult> IngestAsync(string agentId, ReceivedBatch batch, CancellationToken cancellationToken);
 
     /// <summary>Highest contiguous sequence held for the agent.</summary>
     ulong AckedSequence(string agentId);

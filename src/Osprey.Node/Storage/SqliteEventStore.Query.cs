@@ -21,7 +21,7 @@ public sealed partial class SqliteEventStore
             // Day partitions are already in time order: read them in turn until the page is full.
             foreach (var partition in partitions)
             {
-                var sql = $"SELECT {Columns} FROM {partition} WHERE {TimeRange(query)} AND ({compiled.Where}) ORDER BY {order}, id {(query.Descending ? "DESC" : "ASC")} LIMIT {limit + 1 - results.Count}";
+                var sql = $"SELECT {Columns} FROM {Source(partition)} WHERE {TimeRange(query)} AND ({compiled.Where}) ORDER BY {order}, id {(query.Descending ? "DESC" : "ASC")} LIMIT {limit + 1 - results.Count}";
                 await ReadAsync(connection, sql, compiled.Parameters, query, results, cancellationToken).ConfigureAwait(false);
                 if (results.Count > limit)
                 {
@@ -31,7 +31,7 @@ public sealed partial class SqliteEventStore
         }
         else if (partitions.Count > 0)
         {
-            var union = string.Join(" UNION ALL ", partitions.Select(p => $"SELECT {Columns} FROM {p} WHERE {TimeRange(query)} AND ({compiled.Where})"));
+            var union = string.Join(" UNION ALL ", partitions.Select(p => $"SELECT {Columns} FROM {Source(p)} WHERE {TimeRange(query)} AND ({compiled.Where})"));
             var sql = $"SELECT * FROM ({union}) ORDER BY {order} LIMIT {limit + 1}";
             await ReadAsync(connection, sql, compiled.Parameters, query, results, cancellationToken).ConfigureAwait(false);
         }
@@ -51,7 +51,7 @@ public sealed partial class SqliteEventStore
         foreach (var partition in PartitionsIn(query.FromUs, query.ToUs, descending: false))
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT count(*) FROM {partition} WHERE {TimeRange(query)} AND ({compiled.Where})";
+            command.CommandText = $"SELECT count(*) FROM {Source(partition)} WHERE {TimeRange(query)} AND ({compiled.Where})";
             Bind(command, compiled.Parameters, query);
             total += (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
@@ -128,7 +128,7 @@ public sealed partial class SqliteEventStore
                 break;
             }
             await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT {Columns} FROM {partition} WHERE {where} ORDER BY event_time, id LIMIT {max - results.Count}";
+            command.CommandText = $"SELECT {Columns} FROM {Source(partition)} WHERE {where} ORDER BY event_time, id LIMIT {max - results.Count}";
             command.Parameters.AddWithValue("$u", uniquePid);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -20,7 +20,7 @@ public sealed partial class SqliteEventStore
         "process_name, process_path, command_line, file_path, file_name, md5, sha256, local_ip, local_port, remote_ip, " +
         "remote_port, protocol, dns_name, body";
 
-    /// <summary>The columns a search returns: the typed ones and the payload JSON (computed, not stored).</summary>
+    /// <summary>The columns a search returns from <see cref="Source"/>: the typed ones and the payload JSON (computed, not stored).</summary>
     internal const string Columns =
         "event_id, agent_id, seq, event_type, event_time, host, host_ip, user_name, unique_pid, parent_unique_pid, pid, " +
         "process_name, process_path, command_line, file_path, file_name, md5, sha256, local_ip, local_port, remote_ip, " +
@@ -31,16 +31,14 @@ public sealed partial class SqliteEventStore
     /// <summary>Day tables created by the transaction in progress; readers see them only once it commits.</summary>
     private readonly HashSet<string> _created = new(StringComparer.Ordinal);
 
-    public async Task<IngestResult> IngestAsync(string agentId, IReadOnlyList<Event> events, CancellationToken cancellationToken)
+    public async Task<IngestResult> IngestAsync(string agentId, ReceivedBatch batch, CancellationToken cancellationToken)
     {
         // Rows are built on the caller's thread so the single writer only inserts.
+        var events = batch.Events;
         var rows = new StoredEvent[events.Count];
         for (var i = 0; i < rows.Length; i++)
         {
-            var e = events[i];
-            e.Device ??= new DeviceRef();
-            e.Device.AgentId = agentId;
-            rows[i] = EventColumns.Extract(e, agentId, e.ToByteArray());
+            rows[i] = EventColumns.Extract(events[i], agentId, batch.Bodies[i]);
         }
         var work = new IngestWork(agentId, events, rows, new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
@@ -208,8 +206,7 @@ public sealed partial class SqliteEventStore
             process_name TEXT COLLATE NOCASE, process_path TEXT COLLATE NOCASE, command_line TEXT COLLATE NOCASE,
             file_path TEXT COLLATE NOCASE, file_name TEXT COLLATE NOCASE, md5 TEXT COLLATE NOCASE, sha256 TEXT COLLATE NOCASE,
             local_ip TEXT COLLATE NOCASE, local_port INTEGER, remote_ip TEXT COLLATE NOCASE, remote_port INTEGER,
-            protocol TEXT COLLATE NOCASE, dns_name TEXT COLLATE NOCASE, body BLOB NOT NULL,
-            attrs TEXT GENERATED ALWAYS AS (osprey_payload(body)) VIRTUAL);
+            protocol TEXT COLLATE NOCASE, dns_name TEXT COLLATE NOCASE, body BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS {name}_time ON {name}(event_time);
         CREATE INDEX IF NOT EXISTS {name}_upid ON {name}(unique_pid) WHERE unique_pid IS NOT NULL;
         CREATE INDEX IF NOT EXISTS {name}_ppid ON {name}(parent_unique_pid) WHERE parent_unique_pid IS NOT NULL;
@@ -217,6 +214,13 @@ public sealed partial class SqliteEventStore
         CREATE INDEX IF NOT EXISTS {name}_md5 ON {name}(md5) WHERE md5 IS NOT NULL;
         CREATE INDEX IF NOT EXISTS {name}_host_time ON {name}(host, event_time);
         """;
+
+    /// <summary>
+    /// A day table as queries read it: every column plus <c>attrs</c>, the payload as JSON. SQLite flattens the
+    /// subquery, so indexes still apply and the JSON is computed only for rows whose other terms matched. (A
+    /// generated column would do the same for reads, but SQLite computes generated columns on every insert.)
+    /// </summary>
+    internal static string Source(string partition) => $"(SELECT *, osprey_payload(body) AS attrs FROM {partition})";
 
     private void Insert(string partition, StoredEvent row, SqliteTransaction transaction)
     {
