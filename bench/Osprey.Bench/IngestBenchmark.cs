@@ -59,7 +59,10 @@ public static class IngestBenchmark
         return 0;
     }
 
-    /// <summary>Bare prepared inserts of pre-extracted rows into the node's day-table schema, one transaction per batch group.</summary>
+    /// <summary>
+    /// Bare prepared inserts (the same C-API statement the node's writer uses) of pre-extracted rows into the
+    /// node's day-table schema, one transaction per batch group.
+    /// </summary>
     private static double RawInsertRate(BatchPump pump, string agentId, int rows, int batchSize)
     {
         using var dir = new TempDirectory("osprey-bench-raw");
@@ -79,26 +82,16 @@ public static class IngestBenchmark
             ddl.CommandText = SqliteEventStore.WriterPragmas + SqliteEventStore.PartitionDdl("events_raw");
             ddl.ExecuteNonQuery();
         }
-        using var insert = connection.CreateCommand();
-        insert.CommandText = $"INSERT INTO events_raw ({SqliteEventStore.InsertColumns}) VALUES ({string.Join(", ", Enumerable.Range(0, 25).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)))})";
-        var parameters = Enumerable.Range(0, 25).Select(i => insert.Parameters.Add(new SqliteParameter("$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), null))).ToArray();
+        using var insert = new EventInsertStatement(connection, "events_raw");
         var clock = Stopwatch.StartNew();
         // Same grouping the node uses under load: several batches per commit.
         var group = batchSize * 8;
         for (var start = 0; start < prepared.Count; start += group)
         {
             using var transaction = connection.BeginTransaction();
-            insert.Transaction = transaction;
-            foreach (var row in prepared.Skip(start).Take(group))
+            for (var i = start; i < Math.Min(start + group, prepared.Count); i++)
             {
-                object?[] values = [row.EventId, row.AgentId, row.Sequence, row.EventType, row.EventTimeUs, row.Host, row.HostIp, row.UserName,
-                    row.UniquePid, row.ParentUniquePid, row.Pid, row.ProcessName, row.ProcessPath, row.CommandLine, row.FilePath, row.FileName,
-                    row.Md5, row.Sha256, row.LocalIp, row.LocalPort, row.RemoteIp, row.RemotePort, row.Protocol, row.DnsName, row.Body];
-                for (var i = 0; i < values.Length; i++)
-                {
-                    parameters[i].Value = values[i] ?? DBNull.Value;
-                }
-                insert.ExecuteNonQuery();
+                insert.Insert(prepared[i]);
             }
             transaction.Commit();
         }

@@ -26,7 +26,7 @@ public sealed partial class SqliteEventStore
         "process_name, process_path, command_line, file_path, file_name, md5, sha256, local_ip, local_port, remote_ip, " +
         "remote_port, protocol, dns_name, attrs";
 
-    private readonly Dictionary<string, SqliteCommand> _inserts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, EventInsertStatement> _inserts = new(StringComparer.Ordinal);
 
     /// <summary>Day tables created by the transaction in progress; readers see them only once it commits.</summary>
     private readonly HashSet<string> _created = new(StringComparer.Ordinal);
@@ -138,7 +138,7 @@ public sealed partial class SqliteEventStore
                 duplicates++;
                 continue;
             }
-            Insert(PartitionFor(e.TimeUs, nowUs, transaction), work.Rows[i], transaction);
+            Insert(PartitionFor(e.TimeUs, nowUs, transaction), work.Rows[i]);
             ranges.Add(e.Sequence);
             if (e.PayloadCase == Event.PayloadOneofCase.DataDropped)
             {
@@ -222,45 +222,12 @@ public sealed partial class SqliteEventStore
     /// </summary>
     internal static string Source(string partition) => $"(SELECT *, osprey_payload(body) AS attrs FROM {partition})";
 
-    private void Insert(string partition, StoredEvent row, SqliteTransaction transaction)
+    private void Insert(string partition, StoredEvent row)
     {
-        if (!_inserts.TryGetValue(partition, out var command))
+        if (!_inserts.TryGetValue(partition, out var statement))
         {
-            command = _writer!.CreateCommand();
-            command.CommandText = $"INSERT INTO {partition} ({InsertColumns}) VALUES ($0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)";
-            for (var i = 0; i <= 24; i++)
-            {
-                command.Parameters.Add(new SqliteParameter("$" + i.ToString(CultureInfo.InvariantCulture), null));
-            }
-            _inserts[partition] = command;
+            _inserts[partition] = statement = new EventInsertStatement(_writer!, partition);
         }
-        command.Transaction = transaction;
-        var p = command.Parameters;
-        p[0].Value = row.EventId;
-        p[1].Value = row.AgentId;
-        p[2].Value = row.Sequence;
-        p[3].Value = row.EventType;
-        p[4].Value = row.EventTimeUs;
-        p[5].Value = (object?)row.Host ?? DBNull.Value;
-        p[6].Value = (object?)row.HostIp ?? DBNull.Value;
-        p[7].Value = (object?)row.UserName ?? DBNull.Value;
-        p[8].Value = (object?)row.UniquePid ?? DBNull.Value;
-        p[9].Value = (object?)row.ParentUniquePid ?? DBNull.Value;
-        p[10].Value = (object?)row.Pid ?? DBNull.Value;
-        p[11].Value = (object?)row.ProcessName ?? DBNull.Value;
-        p[12].Value = (object?)row.ProcessPath ?? DBNull.Value;
-        p[13].Value = (object?)row.CommandLine ?? DBNull.Value;
-        p[14].Value = (object?)row.FilePath ?? DBNull.Value;
-        p[15].Value = (object?)row.FileName ?? DBNull.Value;
-        p[16].Value = (object?)row.Md5 ?? DBNull.Value;
-        p[17].Value = (object?)row.Sha256 ?? DBNull.Value;
-        p[18].Value = (object?)row.LocalIp ?? DBNull.Value;
-        p[19].Value = (object?)row.LocalPort ?? DBNull.Value;
-        p[20].Value = (object?)row.RemoteIp ?? DBNull.Value;
-        p[21].Value = (object?)row.RemotePort ?? DBNull.Value;
-        p[22].Value = (object?)row.Protocol ?? DBNull.Value;
-        p[23].Value = (object?)row.DnsName ?? DBNull.Value;
-        p[24].Value = row.Body ?? throw new InvalidOperationException("a row to insert carries its serialized event");
-        command.ExecuteNonQuery();
+        statement.Insert(row);
     }
 }

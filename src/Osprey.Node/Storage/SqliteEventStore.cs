@@ -141,6 +141,10 @@ public sealed partial class SqliteEventStore : IEventStore
             await _checkpointTask.ConfigureAwait(false);
         }
         _stopping.Dispose();
+        foreach (var statement in _inserts.Values)
+        {
+            statement.Dispose();
+        }
         if (_writer is not null)
         {
             await _writer.DisposeAsync().ConfigureAwait(false);
