@@ -1,3 +1,4 @@
+using Osprey.Contracts.Security;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
@@ -17,7 +18,15 @@ public static class NodeHost
     {
         var paths = new NodePaths(Path.GetFullPath(dataDir));
         var options = NodeInitializer.LoadOptions(paths);
-        var secrets = SecretBox.Open(paths.SecretKey);
+        SecretBox secrets;
+        try
+        {
+            secrets = SecretBox.Open(paths.SecretKey);
+        }
+        catch (SecretKeyException e)
+        {
+            throw new NodeConfigurationException(e.Message, e);
+        }
         var ca = NodeCertificateAuthority.Load(paths, secrets);
         var serverCertificate = NodeCertificateAuthority.LoadServerCertificate(paths, secrets);
 

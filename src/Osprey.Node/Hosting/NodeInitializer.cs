@@ -1,3 +1,4 @@
+using Osprey.Contracts.Security;
 using System.Net;
 using System.Text.Json;
 using Osprey.Node.Configuration;

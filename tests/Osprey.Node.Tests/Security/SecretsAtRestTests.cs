@@ -1,3 +1,4 @@
+using Osprey.Contracts.Security;
 using System.Security.Cryptography;
 using System.Text;
 using Osprey.Node.Configuration;

@@ -1,9 +1,11 @@
+using System.Runtime.Versioning;
 using System.Security.Cryptography;
 
-namespace Osprey.Node.Security;
+namespace Osprey.Contracts.Security;
 
 /// <summary>
-/// AES-256-GCM container for secrets at rest, keyed by a root-only key file.
+/// AES-256-GCM container for secrets at rest, keyed by a root-only key file (the node's CA and TLS keys, the
+/// agent's crypto container).
 /// Format: version (1 byte, 1) | nonce (12) | tag (16) | ciphertext.
 /// </summary>
 public sealed class SecretBox
@@ -15,6 +17,7 @@ public sealed class SecretBox
 
     private SecretBox(byte[] key) => _key = key;
 
+    [SupportedOSPlatform("linux")]
     public static SecretBox CreateKeyFile(string path)
     {
         var key = RandomNumberGenerator.GetBytes(32);
@@ -31,11 +34,11 @@ public sealed class SecretBox
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new NodeConfigurationException($"cannot read the secret key file {path}: {e.Message}", e);
+            throw new SecretKeyException($"cannot read the secret key file {path}: {e.Message}", e);
         }
         if (key.Length != 32)
         {
-            throw new NodeConfigurationException($"the secret key file {path} is damaged: expected 32 bytes, found {key.Length}");
+            throw new SecretKeyException($"the secret key file {path} is damaged: expected 32 bytes, found {key.Length}");
         }
         return new SecretBox(key);
     }
@@ -63,3 +66,6 @@ public sealed class SecretBox
         return plaintext;
     }
 }
+
+/// <summary>The secret key file is missing, unreadable or damaged.</summary>
+public sealed class SecretKeyException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,6 +1,9 @@
-namespace Osprey.Node.Security;
+using System.Runtime.Versioning;
+
+namespace Osprey.Contracts.Security;
 
 /// <summary>Writes files readable by their owner only, atomically (temp file, fsync, rename).</summary>
+[SupportedOSPlatform("linux")]
 public static class SecureFile
 {
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content)

@@ -1,0 +1,215 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Osprey.Agent.Sensors.Hashing;
+using Osprey.Contracts.Identity;
+using Osprey.Contracts.V1;
+
+namespace Osprey.Agent.Sensors.Processes;
+
+/// <summary>Who this agent is on this boot: the inputs of every UniquePID.</summary>
+public sealed record ProcessIdentity(string AgentId, string BootId, long BootTimeUs)
+{
+    public static ProcessIdentity ForThisBoot(string agentId) => new(agentId, ProcFs.BootId(), ProcFs.BootTimeUs());
+
+    public string UniquePidOf(int pid, long startTicks) => UniquePid.Compute(AgentId, BootId, pid, startTicks);
+}
+
+/// <summary>A process as read from /proc.</summary>
+public sealed record ProcessInfo
+{
+    public required int Pid { get; init; }
+    public required int ParentPid { get; init; }
+    public required string UniquePid { get; init; }
+    public string? ParentUniquePid { get; init; }
+    public required long StartTicks { get; init; }
+    public required long StartTimeUs { get; init; }
+    /// <summary>The kernel's short name (comm).</summary>
+    public required string Comm { get; init; }
+    public string? ExePath { get; init; }
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+    public string CommandLine { get; init; } = "";
+    public string? Cwd { get; init; }
+    public IReadOnlyList<string> Environment { get; init; } = [];
+    public uint Uid { get; init; }
+    public uint Euid { get; init; }
+    public uint Gid { get; init; }
+    public uint Egid { get; init; }
+    public uint? LoginUid { get; init; }
+    public int Session { get; init; }
+    public uint? AuditSession { get; init; }
+    public int TtyNumber { get; init; }
+    public FileHashes? Executable { get; init; }
+
+    /// <summary>Kernel threads have no executable and no arguments.</summary>
+    public bool IsKernelThread => ExePath is null && Arguments.Count == 0;
+
+    /// <summary>The executable's file name, or comm when the path is unknown.</summary>
+    public string Name => ExePath is { } path ? Path.GetFileName(path) : Comm;
+}
+
+/// <summary>
+/// The processes of this host by PID, read from /proc and kept while they live, so every sensor can name
+/// the acting process by UniquePID. An entry is checked against the PID's start time before it is reused,
+/// so a recycled PID never inherits another process's identity.
+/// </summary>
+public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, UserDirectory users, IReadOnlyList<string> environmentRedaction)
+{
+    public const string Redacted = "[redacted]";
+    private const int MaxEntries = 65_536;
+    private readonly ConcurrentDictionary<int, ProcessInfo> _processes = new();
+    private readonly System.Text.RegularExpressions.Regex? _redaction = Globs.ToRegex(environmentRedaction);
+
+    public ProcessIdentity Identity => identity;
+
+    public UserDirectory Users => users;
+
+    public int Count => _processes.Count;
+
+    /// <summary>The process with this PID now: the cached entry if it is still the same process, else read from /proc.</summary>
+    public ProcessInfo? Get(int pid)
+    {
+        var stat = ProcFs.ReadStat(pid);
+        if (stat is null)
+        {
+            return _processes.TryGetValue(pid, out var gone) ? gone : null;
+        }
+        if (_processes.TryGetValue(pid, out var known) && known.StartTicks == stat.StartTicks)
+        {
+            return known;
+        }
+        return Read(pid, stat);
+    }
+
+    /// <summary>Reads the process afresh (after an exec its image and arguments changed) and caches it.</summary>
+    public ProcessInfo? Read(int pid) => ProcFs.ReadStat(pid) is { } stat ? Read(pid, stat) : null;
+
+    /// <summary>The last known state of a process that exited, removed from the table.</summary>
+    public ProcessInfo? Forget(int pid) => _processes.TryRemove(pid, out var info) ? info : null;
+
+    /// <summary>Reads every process in /proc; returns those the table did not know (a rescan after lost events).</summary>
+    public IReadOnlyList<ProcessInfo> Rescan()
+    {
+        var discovered = new List<ProcessInfo>();
+        var alive = new HashSet<int>();
+        foreach (var pid in ProcFs.ListPids())
+        {
+            alive.Add(pid);
+            var stat = ProcFs.ReadStat(pid);
+            if (stat is null || (_processes.TryGetValue(pid, out var known) && known.StartTicks == stat.StartTicks))
+            {
+                continue;
+            }
+            if (Read(pid, stat) is { } info)
+            {
+                discovered.Add(info);
+            }
+        }
+        foreach (var pid in _processes.Keys.Where(p => !alive.Contains(p)).ToList())
+        {
+            _processes.TryRemove(pid, out _);
+        }
+        return discovered;
+    }
+
+    /// <summary>The process as events reference it.</summary>
+    public static ProcessRef Ref(ProcessInfo p)
+    {
+        var reference = new ProcessRef
+        {
+            UniquePid = p.UniquePid,
+            Pid = p.Pid,
+            Name = p.Name,
+            CommandLine = p.CommandLine,
+            StartTimeUs = p.StartTimeUs,
+        };
+        if (p.ExePath is { } path)
+        {
+            reference.File = FileRefOf(path, p.Executable);
+        }
+        return reference;
+    }
+
+    public static FileRef FileRefOf(string path, FileHashes? hashes)
+    {
+        var file = new FileRef { Path = path, Name = Path.GetFileName(path) };
+        if (hashes is not null)
+        {
+            file.Md5 = hashes.Md5;
+            file.Sha256 = hashes.Sha256;
+            file.Size = hashes.Status.Size;
+            file.CreatedUs = hashes.Status.BirthUs;
+            file.ModifiedUs = hashes.Status.ModifyUs;
+            file.AccessedUs = hashes.Status.AccessUs;
+        }
+        return file;
+    }
+
+    public UserRef UserRefOf(uint uid) => new() { Id = uid.ToString(CultureInfo.InvariantCulture), Name = users.UserName(uid) ?? "" };
+
+    public GroupRef GroupRefOf(uint gid) => new() { Id = gid.ToString(CultureInfo.InvariantCulture), Name = users.GroupName(gid) ?? "" };
+
+    private ProcessInfo? Read(int pid, ProcStat stat)
+    {
+        var ids = ProcFs.ReadIds(pid);
+        if (ids is null)
+        {
+            return null;
+        }
+        var exe = ProcFs.ReadLink($"{ProcFs.Root}/{pid}/exe");
+        // /proc/PID/exe opens the running image even when its file was replaced or deleted.
+        var hashes = exe is null ? null : hasher.TryHash($"{ProcFs.Root}/{pid}/exe");
+        var arguments = ProcFs.ReadArguments(pid);
+        var parent = stat.ParentPid > 0 && _processes.TryGetValue(stat.ParentPid, out var p) ? p : null;
+        var parentStat = parent is null && stat.ParentPid > 0 ? ProcFs.ReadStat(stat.ParentPid) : null;
+        var info = new ProcessInfo
+        {
+            Pid = pid,
+            ParentPid = stat.ParentPid,
+            UniquePid = identity.UniquePidOf(pid, stat.StartTicks),
+            ParentUniquePid = parent?.UniquePid ?? (parentStat is null ? null : identity.UniquePidOf(stat.ParentPid, parentStat.StartTicks)),
+            StartTicks = stat.StartTicks,
+            StartTimeUs = ProcFs.StartTimeUs(identity.BootTimeUs, stat.StartTicks),
+            Comm = stat.Comm,
+            ExePath = exe is null ? null : StripDeleted(exe),
+            Arguments = arguments,
+            CommandLine = ProcFs.JoinCommandLine(arguments),
+            Cwd = ProcFs.ReadLink($"{ProcFs.Root}/{pid}/cwd"),
+            Environment = Redact(ProcFs.ReadEnvironment(pid)),
+            Uid = ids.Value.Uid,
+            Euid = ids.Value.Euid,
+            Gid = ids.Value.Gid,
+            Egid = ids.Value.Egid,
+            LoginUid = ProcFs.ReadLoginUid(pid),
+            Session = stat.Session,
+            AuditSession = ProcFs.ReadAuditSession(pid),
+            TtyNumber = stat.TtyNumber,
+            Executable = hashes,
+        };
+        if (_processes.Count >= MaxEntries)
+        {
+            // Exits were missed (the rescan after a loss prunes them); never grow without bound.
+            _processes.Clear();
+        }
+        _processes[pid] = info;
+        return info;
+    }
+
+    private IReadOnlyList<string> Redact(IReadOnlyList<string> environment)
+    {
+        if (_redaction is null)
+        {
+            return environment;
+        }
+        var result = new List<string>(environment.Count);
+        foreach (var entry in environment)
+        {
+            var equals = entry.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? entry : entry[..equals];
+            result.Add(_redaction.IsMatch(name) ? $"{name}={Redacted}" : entry);
+        }
+        return result;
+    }
+
+    private static string StripDeleted(string path) =>
+        path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^" (deleted)".Length] : path;
+}
