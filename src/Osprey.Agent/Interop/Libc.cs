@@ -14,6 +14,11 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatxNative(int dirfd, string path, int flags, uint mask, out StatxBuffer buffer);
 
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    private static partial uint GetEffectiveUserId();
+
+    public static uint EffectiveUserId() => GetEffectiveUserId();
+
     [LibraryImport("libc", EntryPoint = "sysconf", SetLastError = true)]
     private static partial long Sysconf(int name);
 

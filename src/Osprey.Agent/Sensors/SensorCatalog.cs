@@ -1,0 +1,17 @@
+using Osprey.Agent.Configuration;
+
+namespace Osprey.Agent.Sensors;
+
+/// <summary>
+/// Every sensor the agent has, by name; <c>sensors</c> in agent.json selects a subset (empty: all, ["none"]:
+/// no sensors, only the agent's own records).
+/// </summary>
+public static class SensorCatalog
+{
+    public static IReadOnlyList<ISensor> Create(AgentOptions options, StatePaths paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        List<ISensor> all = [];
+        return options.Sensors.Count == 0 ? all : [.. all.Where(s => options.Sensors.Contains(s.Name, StringComparer.Ordinal))];
+    }
+}
