@@ -26,6 +26,11 @@ internal static class Program
         var simulate = new Command("simulate", "Enroll a simulated agent and stream synthetic events (Ctrl-C or --seconds stops it)") { server, token, pin, rate, seconds, host };
         simulate.SetAction((parse, ct) => Simulate.RunAsync(new Uri(parse.GetValue(server)!), parse.GetValue(token)!, parse.GetValue(pin)!, parse.GetValue(host)!, parse.GetValue(rate), parse.GetValue(seconds), ct));
 
-        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate }.Parse(args).InvokeAsync();
+        var file = new Option<string?>("--file") { Description = "File to hash (default: a new random file of --size-mb)" };
+        var size = new Option<int>("--size-mb") { DefaultValueFactory = _ => 1024, Description = "Size of the generated file" };
+        var hash = new Command("agent-hash", "The agent's MD5+SHA-256 throughput beside sha256sum on the same file") { file, size };
+        hash.SetAction((parse, ct) => HashBenchmark.RunAsync(parse.GetValue(file), parse.GetValue(size), ct));
+
+        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate, hash }.Parse(args).InvokeAsync();
     }
 }
