@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Brings up the Osprey demo on this machine: a Central Node on the embedded database (127.0.0.1:8443)
-# and a local agent streaming telemetry to it. Until the Linux agent lands (issue 3) the local agent is
-# the simulator, which enrolls over real mTLS and sends synthetic, schema-complete events.
-# Stop it with Ctrl-C; the node's data stays in .demo/ (delete it to start over).
+# and the real agent (osprey-agent, as root) recording this host and streaming to it over mTLS.
+# Stop it with Ctrl-C; the node's and the agent's state stay in .demo/ (delete it to start over).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/prerequisites.sh
@@ -12,7 +11,7 @@ echo "== build"
 dotnet build Osprey.slnx -c Release -nologo -clp:ErrorsOnly >/dev/null
 node=src/Osprey.Node/bin/Release/net10.0/osprey-node
 cli=src/Osprey.Cli/bin/Release/net10.0/osprey
-bench=bench/Osprey.Bench/bin/Release/net10.0/osprey-bench
+agent=src/Osprey.Agent/bin/Release/net10.0/osprey-agent
 data=.demo/node
 listen=${OSPREY_DEMO_LISTEN:-127.0.0.1:8443}
 
@@ -26,17 +25,25 @@ export OSPREY_URL="https://$listen" OSPREY_TOKEN="$token" OSPREY_PIN="$pin"
 
 "$node" run --data "$data" > .demo/node.log 2>&1 &
 node_pid=$!
-trap 'kill $node_pid $agent_pid 2>/dev/null; wait 2>/dev/null' EXIT
+trap 'kill $node_pid ${agent_pid:-} 2>/dev/null; wait 2>/dev/null' EXIT
 for _ in $(seq 1 100); do
   curl -sk "https://$listen/health" >/dev/null 2>&1 && break
   sleep 0.2
 done
 
-enroll=$("$cli" tokens create --ttl 1h --uses 1)
-"$bench" simulate --server "$OSPREY_URL" --token "$enroll" --pin "$pin" --host "$(hostname)-sim" --rate 20 --seconds 86400 > .demo/agent.log 2>&1 &
+if [[ $(id -u) -ne 0 ]]; then
+  echo "the agent records this host through kernel interfaces: run the demo as root" >&2
+  exit 1
+fi
+if [[ ! -f .demo/agent/agent.json ]]; then
+  enroll=$("$cli" tokens create --ttl 1h --uses 1)
+  echo '{ "batchIntervalMs": 2000, "syncIntervalSeconds": 30 }' > .demo/agent-settings.json
+  "$agent" enroll --server "$OSPREY_URL" --token "$enroll" --pin "$pin" --state .demo/agent --settings .demo/agent-settings.json >/dev/null
+fi
+"$agent" run --state .demo/agent > .demo/agent.log 2>&1 &
 agent_pid=$!
-for _ in $(seq 1 50); do
-  grep -q "^sent" .demo/agent.log 2>/dev/null && break
+for _ in $(seq 1 100); do
+  "$agent" status --state .demo/agent 2>/dev/null | grep -q "connection:   connected" && break
   if ! kill -0 $agent_pid 2>/dev/null; then
     echo "the local agent failed to start:" >&2
     cat .demo/agent.log >&2
@@ -47,11 +54,13 @@ done
 
 cat <<TRY
 
-Osprey is running: node at $OSPREY_URL (log: .demo/node.log), local agent streaming (log: .demo/agent.log).
+Osprey is running: node at $OSPREY_URL (log: .demo/node.log), the local agent recording this host
+(log: .demo/agent.log; state: $agent status --state .demo/agent).
 In another shell:
 
   export OSPREY_URL=$OSPREY_URL OSPREY_TOKEN=$token OSPREY_PIN=$pin
   $cli agents list
+  curl -s https://example.invalid; ls /etc >/dev/null      (cause some activity)
   $cli events search 'EventType = "ProcessStart" AND CommandLine CONTAINS "curl"' --limit 10
   $cli events search 'EventType = "DnsQuery"' --from 10m
   $cli events tree UNIQUE_PID          (a uniquePid from a search)
