@@ -66,8 +66,11 @@ internal sealed class ProcConnectorSocket : SafeHandleMinusOneIsInvalid
             : Marshal.GetLastPInvokeError();
     }
 
-    /// <summary>Sends PROC_CN_MCAST_LISTEN (every event type) or PROC_CN_MCAST_IGNORE with this sequence number; returns the errno, 0 on success.</summary>
-    public unsafe int Listen(uint sequence, uint operation)
+    /// <summary>
+    /// Sends PROC_CN_MCAST_LISTEN (every event type) or PROC_CN_MCAST_IGNORE; the kernel's acknowledgement carries
+    /// <paramref name="nonce"/> + 1 in its ack field. Returns the errno, 0 on success.
+    /// </summary>
+    public unsafe int Listen(uint nonce, uint operation)
     {
         const int length = ProcConnector.NlmsgHeaderSize + ProcConnector.CnMsgSize + sizeof(uint);
         var message = stackalloc byte[length];
@@ -75,10 +78,11 @@ internal sealed class ProcConnectorSocket : SafeHandleMinusOneIsInvalid
         span.Clear();
         BinaryPrimitives.WriteUInt32LittleEndian(span, length);
         BinaryPrimitives.WriteUInt16LittleEndian(span[4..], ProcConnector.NlmsgDone);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], sequence);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[8..], nonce);
         BinaryPrimitives.WriteUInt32LittleEndian(span[ProcConnector.CnIdxOffset..], ProcConnector.CnIdxProc);
         BinaryPrimitives.WriteUInt32LittleEndian(span[ProcConnector.CnValOffset..], ProcConnector.CnValProc);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[ProcConnector.CnSeqOffset..], sequence);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[ProcConnector.CnSeqOffset..], nonce);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[ProcConnector.CnAckOffset..], nonce);
         BinaryPrimitives.WriteUInt16LittleEndian(span[ProcConnector.CnLenOffset..], sizeof(uint));
         BinaryPrimitives.WriteUInt32LittleEndian(span[ProcConnector.EventOffset..], operation);
         var kernel = new ProcConnector.SockaddrNl { Family = ProcConnector.AfNetlink };

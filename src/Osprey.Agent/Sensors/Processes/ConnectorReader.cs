@@ -19,20 +19,20 @@ internal sealed class ConnectorReader
     private readonly BlockingCollection<ConnectorEvent> _queue;
     private readonly ProcessSensorOptions _options;
     private readonly ProcessSensorCounters _counters;
-    private readonly uint _listenSequence;
+    private readonly uint _listenNonce;
     private readonly TaskCompletionSource<int> _ack = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Start ticks read at fork, so an exec or exit of a process that is already gone still has its UniquePID.
     private readonly Dictionary<int, long> _startTicks = [];
     private long[] _lastSequence = [];
     private long _overflowsNotMatched;
 
-    public ConnectorReader(ProcConnectorSocket socket, BlockingCollection<ConnectorEvent> queue, ProcessSensorOptions options, ProcessSensorCounters counters, uint listenSequence)
+    public ConnectorReader(ProcConnectorSocket socket, BlockingCollection<ConnectorEvent> queue, ProcessSensorOptions options, ProcessSensorCounters counters, uint listenNonce)
     {
         _socket = socket;
         _queue = queue;
         _options = options;
         _counters = counters;
-        _listenSequence = listenSequence;
+        _listenNonce = listenNonce;
     }
 
     /// <summary>The kernel's answer to our listen request: 0 or an errno.</summary>
@@ -41,8 +41,15 @@ internal sealed class ConnectorReader
     /// <summary>Why the reader stopped, when it was not cancelled.</summary>
     public string? Error { get; private set; }
 
+    /// <summary>The errno of setting the reader's nice value, 0 when it was set or left alone.</summary>
+    public int NiceErrno { get; private set; }
+
     public void Run(CancellationToken cancellationToken)
     {
+        if (_options.ReaderNice is { } nice)
+        {
+            NiceErrno = ThreadNice.SetCurrentThreadNice(nice);
+        }
         var buffer = new byte[16 * 1024];
         try
         {
@@ -113,18 +120,21 @@ internal sealed class ConnectorReader
     private void Handle(ReadOnlySpan<byte> message, CancellationToken cancellationToken)
     {
         var what = BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.WhatOffset..]);
-        var sequence = BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CnSeqOffset..]);
         var data = message[ProcConnector.DataOffset..];
+        // Every message, acknowledgements included, takes the next number of its CPU's counter.
+        TrackSequence(
+            BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CpuOffset..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CnSeqOffset..]),
+            cancellationToken);
         if (what == ProcConnector.EventNone)
         {
-            // Acknowledgements carry the requester's sequence, not the per-CPU counter; other listeners' come here too.
-            if (sequence == _listenSequence && BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CnAckOffset..]) == 1)
+            // The kernel answers a request with its ack field plus one; other listeners' answers come here too.
+            if (BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CnAckOffset..]) == unchecked(_listenNonce + 1))
             {
                 _ack.TrySetResult((int)BinaryPrimitives.ReadUInt32LittleEndian(data));
             }
             return;
         }
-        TrackSequence(BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CpuOffset..]), sequence, cancellationToken);
         var timestamp = BinaryPrimitives.ReadInt64LittleEndian(message[ProcConnector.TimestampOffset..]);
         switch (what)
         {

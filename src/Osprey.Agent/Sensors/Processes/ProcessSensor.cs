@@ -14,7 +14,7 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
     private const int Eacces = 13;
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan ReceiveTimeout = TimeSpan.FromMilliseconds(200);
-    private static int s_listenSequence;
+    private static int s_listenNonce;
     private readonly ProcessSensorOptions _options = options ?? new ProcessSensorOptions();
     private ModuleTracker? _modules;
 
@@ -65,13 +65,13 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
 
         using var queue = new BlockingCollection<ConnectorEvent>(new ConcurrentQueue<ConnectorEvent>(), _options.QueueCapacity);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var sequence = (uint)Interlocked.Increment(ref s_listenSequence) ^ ((uint)Environment.ProcessId << 12);
-        var reader = new ConnectorReader(socket, queue, _options, Counters, sequence);
+        var nonce = (uint)Interlocked.Increment(ref s_listenNonce) ^ ((uint)Environment.ProcessId << 12);
+        var reader = new ConnectorReader(socket, queue, _options, Counters, nonce);
         var readerThread = new Thread(() => reader.Run(stop.Token)) { IsBackground = true, Name = "osprey-proc-connector" };
         readerThread.Start();
         try
         {
-            var listenErrno = socket.Listen(sequence, ProcConnector.McastListen);
+            var listenErrno = socket.Listen(nonce, ProcConnector.McastListen);
             if (listenErrno != 0)
             {
                 Unsupported(context, listenErrno is Eperm or Eacces
@@ -125,7 +125,7 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
             await stop.CancelAsync().ConfigureAwait(false);
             readerThread.Join();
             // The kernel keeps generating events while it counts a listener; say goodbye before closing.
-            socket.Listen(sequence, ProcConnector.McastIgnore);
+            socket.Listen(nonce, ProcConnector.McastIgnore);
         }
     }
 

@@ -6,6 +6,13 @@ public sealed record ProcessSensorOptions
     /// <summary>Kernel receive buffer of the proc connector socket (SO_RCVBUFFORCE): the burst it absorbs while the agent is busy.</summary>
     public int ReceiveBufferBytes { get; init; } = 8 << 20;
 
+    /// <summary>
+    /// Nice value of the socket reader thread. A process that lives a millisecond is only captured if the reader runs
+    /// within that millisecond, also on a loaded host; the reader blocks in the kernel when idle and does a few /proc
+    /// reads per message, so a high priority costs little. Null leaves the thread's priority alone.
+    /// </summary>
+    public int? ReaderNice { get; init; } = -15;
+
     /// <summary>Connector messages waiting between the socket reader and the enrichment thread.</summary>
     public int QueueCapacity { get; init; } = 4096;
 
@@ -50,6 +57,10 @@ public sealed record ProcessSensorOptions
         Range(problems, nameof(MaxModulesPerProcess), MaxModulesPerProcess, 16, 65_536);
         Range(problems, nameof(MaxMapsBytes), MaxMapsBytes, 4096, 64 << 20);
         Range(problems, nameof(MaxTrackedProcesses), MaxTrackedProcesses, 1024, 4 << 20);
+        if (ReaderNice is < -20 or > 19)
+        {
+            problems.Add($"{nameof(ReaderNice)} must be between -20 and 19");
+        }
         if (ForkAnnounceDelay < TimeSpan.Zero || ForkAnnounceDelay > TimeSpan.FromMinutes(10))
         {
             problems.Add($"{nameof(ForkAnnounceDelay)} must be between 0 and 10 minutes");
