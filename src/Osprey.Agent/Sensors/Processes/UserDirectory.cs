@@ -8,6 +8,7 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
     private readonly Lock _lock = new();
     private Dictionary<uint, string> _users = [];
     private Dictionary<uint, string> _groups = [];
+    private Dictionary<uint, uint>? _primaryGroups = [];
     private DateTime _passwdStamp;
     private DateTime _groupStamp;
 
@@ -29,13 +30,24 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
         }
     }
 
-    private void Refresh()
+    /// <summary>The user's primary group (the fourth field of /etc/passwd).</summary>
+    public uint? PrimaryGroupId(uint uid)
     {
-        Reload(passwdPath, ref _passwdStamp, ref _users);
-        Reload(groupPath, ref _groupStamp, ref _groups);
+        lock (_lock)
+        {
+            Refresh();
+            return _primaryGroups is not null && _primaryGroups.TryGetValue(uid, out var gid) ? gid : null;
+        }
     }
 
-    private static void Reload(string path, ref DateTime stamp, ref Dictionary<uint, string> names)
+    private void Refresh()
+    {
+        Reload(passwdPath, ref _passwdStamp, ref _users, ref _primaryGroups);
+        Dictionary<uint, uint>? none = null;
+        Reload(groupPath, ref _groupStamp, ref _groups, ref none);
+    }
+
+    private static void Reload(string path, ref DateTime stamp, ref Dictionary<uint, string> names, ref Dictionary<uint, uint>? primaryGroups)
     {
         DateTime now;
         try
@@ -46,6 +58,7 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
                 return;
             }
             var loaded = new Dictionary<uint, string>();
+            var groups = primaryGroups is null ? null : new Dictionary<uint, uint>();
             foreach (var line in File.ReadLines(path))
             {
                 // name:password:id:…
@@ -53,9 +66,17 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
                 if (parts.Length >= 3 && uint.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var id))
                 {
                     loaded.TryAdd(id, parts[0]);
+                    if (groups is not null && parts.Length >= 4 && uint.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var gid))
+                    {
+                        groups.TryAdd(id, gid);
+                    }
                 }
             }
             names = loaded;
+            if (groups is not null)
+            {
+                primaryGroups = groups;
+            }
             stamp = now;
         }
         catch (IOException)

@@ -1,0 +1,324 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using Osprey.Agent.Interop;
+
+namespace Osprey.Agent.Sensors.Processes;
+
+/// <summary>
+/// The proc connector's reader thread: receives kernel messages, counts what the kernel lost, and for each exec takes a
+/// first look at /proc (command line, then executable) before handing the event on, because a short-lived process
+/// may be gone microseconds later. It does nothing slower than a few /proc reads, so the socket drains quickly.
+/// </summary>
+internal sealed class ConnectorReader
+{
+    private const int ExePathCapacity = 4096;
+    private const int StatCapacity = 1024;
+    private const int InitialCapture = 4096;
+    private readonly ProcConnectorSocket _socket;
+    private readonly BlockingCollection<ConnectorEvent> _queue;
+    private readonly ProcessSensorOptions _options;
+    private readonly ProcessSensorCounters _counters;
+    private readonly uint _listenNonce;
+    private readonly TaskCompletionSource<int> _ack = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Start ticks read at fork, so an exec or exit of a process that is already gone still has its UniquePID.
+    private readonly Dictionary<int, long> _startTicks = [];
+    private long[] _lastSequence = [];
+    private long _overflowsNotMatched;
+
+    public ConnectorReader(ProcConnectorSocket socket, BlockingCollection<ConnectorEvent> queue, ProcessSensorOptions options, ProcessSensorCounters counters, uint listenNonce)
+    {
+        _socket = socket;
+        _queue = queue;
+        _options = options;
+        _counters = counters;
+        _listenNonce = listenNonce;
+    }
+
+    /// <summary>The kernel's answer to our listen request: 0 or an errno.</summary>
+    public Task<int> Acknowledged => _ack.Task;
+
+    /// <summary>Why the reader stopped, when it was not cancelled.</summary>
+    public string? Error { get; private set; }
+
+    /// <summary>The errno of setting the reader's nice value, 0 when it was set or left alone.</summary>
+    public int NiceErrno { get; private set; }
+
+    public void Run(CancellationToken cancellationToken)
+    {
+        if (_options.ReaderNice is { } nice)
+        {
+            NiceErrno = ThreadNice.SetCurrentThreadNice(nice);
+        }
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var received = _socket.Receive(buffer);
+                if (received >= 0)
+                {
+                    ParseDatagram(buffer.AsSpan(0, received), cancellationToken);
+                    continue;
+                }
+                var errno = -received;
+                if (errno == ProcConnectorSocket.Eagain)
+                {
+                    continue;
+                }
+                if (errno == ProcConnectorSocket.Enobufs)
+                {
+                    // The kernel dropped messages for this socket; the sequence gaps will tell how many.
+                    Interlocked.Increment(ref _counters.KernelOverflowsField);
+                    _overflowsNotMatched++;
+                    Enqueue(new ConnectorEvent { Kind = ConnectorEventKind.Loss, LostCount = 1, LossReason = "the kernel dropped process events: the proc connector socket buffer overflowed" }, cancellationToken);
+                    continue;
+                }
+                Error = $"receiving from the proc connector failed with errno {errno}";
+                return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (InvalidOperationException) when (_queue.IsAddingCompleted)
+        {
+        }
+        finally
+        {
+            _ack.TrySetResult(-1);
+            _queue.CompleteAdding();
+        }
+    }
+
+    private void ParseDatagram(ReadOnlySpan<byte> datagram, CancellationToken cancellationToken)
+    {
+        while (datagram.Length >= ProcConnector.NlmsgHeaderSize)
+        {
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(datagram);
+            if (length < ProcConnector.NlmsgHeaderSize || length > datagram.Length)
+            {
+                return;
+            }
+            var message = datagram[..length];
+            if (message.Length >= ProcConnector.MinimumEventSize
+                && BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CnIdxOffset..]) == ProcConnector.CnIdxProc
+                && BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CnValOffset..]) == ProcConnector.CnValProc)
+            {
+                Interlocked.Increment(ref _counters.ConnectorMessagesField);
+                Handle(message, cancellationToken);
+            }
+            var aligned = (length + 3) & ~3;
+            if (aligned >= datagram.Length)
+            {
+                return;
+            }
+            datagram = datagram[aligned..];
+        }
+    }
+
+    private void Handle(ReadOnlySpan<byte> message, CancellationToken cancellationToken)
+    {
+        var what = BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.WhatOffset..]);
+        var data = message[ProcConnector.DataOffset..];
+        // Every message, acknowledgements included, takes the next number of its CPU's counter.
+        TrackSequence(
+            BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CpuOffset..]),
+            BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CnSeqOffset..]),
+            cancellationToken);
+        if (what == ProcConnector.EventNone)
+        {
+            // The kernel answers a request with its ack field plus one; other listeners' answers come here too.
+            if (BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.CnAckOffset..]) == unchecked(_listenNonce + 1))
+            {
+                _ack.TrySetResult((int)BinaryPrimitives.ReadUInt32LittleEndian(data));
+            }
+            return;
+        }
+        var timestamp = BinaryPrimitives.ReadInt64LittleEndian(message[ProcConnector.TimestampOffset..]);
+        switch (what)
+        {
+            case ProcConnector.EventFork:
+                OnFork(data, timestamp, cancellationToken);
+                break;
+            case ProcConnector.EventExec:
+                OnExec(data, timestamp, cancellationToken);
+                break;
+            case ProcConnector.EventExit:
+                OnExit(data, timestamp, cancellationToken);
+                break;
+            case ProcConnector.EventUid or ProcConnector.EventGid:
+                OnLeaderEvent(data, timestamp, ConnectorEventKind.CredentialsChanged, cancellationToken);
+                break;
+            case ProcConnector.EventSid:
+                OnLeaderEvent(data, timestamp, ConnectorEventKind.SessionChanged, cancellationToken);
+                break;
+        }
+    }
+
+    private void OnFork(ReadOnlySpan<byte> data, long timestamp, CancellationToken cancellationToken)
+    {
+        var parentTgid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
+        var childPid = BinaryPrimitives.ReadInt32LittleEndian(data[8..]);
+        var childTgid = BinaryPrimitives.ReadInt32LittleEndian(data[12..]);
+        if (childPid != childTgid)
+        {
+            return; // a thread
+        }
+        ReadStat(childPid, out var ticks, out var flags);
+        Remember(childPid, ticks);
+        Enqueue(new ConnectorEvent
+        {
+            Kind = ConnectorEventKind.Fork,
+            Pid = childPid,
+            ParentPid = parentTgid,
+            StartTicks = ticks,
+            TimestampNs = timestamp,
+            KernelThread = (flags & StatSpan.KernelThreadFlag) != 0,
+        }, cancellationToken);
+    }
+
+    private void OnExec(ReadOnlySpan<byte> data, long timestamp, CancellationToken cancellationToken)
+    {
+        var pid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
+        Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
+        // The command line first: it is what a short-lived process loses first and what matters most.
+        var capture = ArrayPool<byte>.Shared.Rent(InitialCapture);
+        var pathLength = ProcRead.FormatPath(path, pid, "cmdline"u8);
+        var arguments = ProcRead.ReadAll(path[..pathLength], ref capture, _options.CaptureCommandLineBytes);
+        var used = Math.Max(arguments, 0);
+        if (capture.Length - used < ExePathCapacity)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(used + ExePathCapacity);
+            capture.AsSpan(0, used).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(capture);
+            capture = larger;
+        }
+        pathLength = ProcRead.FormatPath(path, pid, "exe"u8);
+        var exe = ProcRead.ReadLink(path[..pathLength], capture.AsSpan(used, ExePathCapacity));
+        if (!_startTicks.TryGetValue(pid, out var ticks))
+        {
+            ReadStat(pid, out ticks, out _);
+            Remember(pid, ticks);
+        }
+        Enqueue(new ConnectorEvent
+        {
+            Kind = ConnectorEventKind.Exec,
+            Pid = pid,
+            StartTicks = ticks,
+            TimestampNs = timestamp,
+            Capture = capture,
+            ArgumentsLength = arguments < 0 ? -1 : arguments,
+            ExeLength = exe < 0 ? -1 : exe,
+        }, cancellationToken);
+    }
+
+    private void OnExit(ReadOnlySpan<byte> data, long timestamp, CancellationToken cancellationToken)
+    {
+        var pid = BinaryPrimitives.ReadInt32LittleEndian(data);
+        var tgid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
+        if (pid != tgid)
+        {
+            return; // a thread
+        }
+        if (!_startTicks.Remove(pid, out var ticks))
+        {
+            // Not seen since the sensor started; until its parent reaps it, /proc still has it.
+            ReadStat(pid, out ticks, out _);
+        }
+        Enqueue(new ConnectorEvent
+        {
+            Kind = ConnectorEventKind.Exit,
+            Pid = pid,
+            ParentPid = BinaryPrimitives.ReadInt32LittleEndian(data[20..]),
+            StartTicks = ticks,
+            TimestampNs = timestamp,
+            ExitStatus = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]),
+        }, cancellationToken);
+    }
+
+    private void OnLeaderEvent(ReadOnlySpan<byte> data, long timestamp, ConnectorEventKind kind, CancellationToken cancellationToken)
+    {
+        var pid = BinaryPrimitives.ReadInt32LittleEndian(data);
+        var tgid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
+        if (pid == tgid)
+        {
+            Enqueue(new ConnectorEvent { Kind = kind, Pid = pid, StartTicks = -1, TimestampNs = timestamp }, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The kernel numbers messages per CPU and sends each CPU's in order, so a gap is the exact count of messages
+    /// this socket lost. Overflows already reported one loss each; gaps report the rest.
+    /// </summary>
+    private void TrackSequence(uint cpu, uint sequence, CancellationToken cancellationToken)
+    {
+        if (cpu >= 65_536)
+        {
+            return;
+        }
+        if (cpu >= _lastSequence.Length)
+        {
+            var grown = new long[Math.Max(cpu + 1, (uint)Environment.ProcessorCount)];
+            grown.AsSpan().Fill(-1);
+            _lastSequence.CopyTo(grown, 0);
+            _lastSequence = grown;
+        }
+        var last = _lastSequence[cpu];
+        _lastSequence[cpu] = sequence;
+        if (last < 0)
+        {
+            return;
+        }
+        var gap = unchecked(sequence - (uint)last - 1);
+        if (gap == 0 || gap >= 1u << 31)
+        {
+            return;
+        }
+        Interlocked.Add(ref _counters.KernelLostEventsField, gap);
+        var matched = Math.Min(gap, _overflowsNotMatched);
+        _overflowsNotMatched -= matched;
+        if (gap > matched)
+        {
+            Enqueue(new ConnectorEvent { Kind = ConnectorEventKind.Loss, LostCount = gap - matched, LossReason = "the kernel did not deliver process events (proc connector sequence gap)" }, cancellationToken);
+        }
+    }
+
+    private void Remember(int pid, long ticks)
+    {
+        if (ticks < 0)
+        {
+            return;
+        }
+        if (_startTicks.Count >= _options.MaxTrackedProcesses)
+        {
+            // Exits were missed; the exit path falls back to reading /proc, so forgetting costs only that read.
+            _startTicks.Clear();
+        }
+        _startTicks[pid] = ticks;
+    }
+
+    private static void ReadStat(int pid, out long ticks, out uint flags)
+    {
+        Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
+        Span<byte> stat = stackalloc byte[StatCapacity];
+        var length = ProcRead.FormatPath(path, pid, "stat"u8);
+        var read = ProcRead.ReadFile(path[..length], stat);
+        if (read <= 0 || !StatSpan.TryParse(stat[..read], out ticks, out flags))
+        {
+            ticks = -1;
+            flags = 0;
+        }
+    }
+
+    private void Enqueue(in ConnectorEvent e, CancellationToken cancellationToken)
+    {
+        if (_queue.TryAdd(e))
+        {
+            return;
+        }
+        // Waiting here lets the kernel buffer absorb the burst; every exec queued so far already has its first look.
+        Interlocked.Increment(ref _counters.QueueWaitsField);
+        _queue.Add(e, cancellationToken);
+    }
+}

@@ -1,0 +1,45 @@
+namespace Osprey.Agent.Sensors.Processes;
+
+/// <summary>Counters of the process sensor, for status pages and benchmarks; each is a running total since start.</summary>
+public sealed class ProcessSensorCounters
+{
+    internal long StartsField;
+    internal long PartialStartsField;
+    internal long StartsWithoutCommandLineField;
+    internal long ForkStartsField;
+    internal long StopsField;
+    internal long UnattributedExitsField;
+    internal long KernelOverflowsField;
+    internal long KernelLostEventsField;
+    internal long QueueWaitsField;
+    internal long ConnectorMessagesField;
+
+    /// <summary>ProcessStart events emitted (exec and fork).</summary>
+    public long Starts => Interlocked.Read(ref StartsField);
+
+    /// <summary>ProcessStart events built partly or wholly from the reader's first look because /proc had lost the process.</summary>
+    public long PartialStarts => Interlocked.Read(ref PartialStartsField);
+
+    /// <summary>ProcessStart events without a command line: the process was gone before even the first look.</summary>
+    public long StartsWithoutCommandLine => Interlocked.Read(ref StartsWithoutCommandLineField);
+
+    /// <summary>ProcessStart events for processes that forked and did not execute (spawn syscall "fork").</summary>
+    public long ForkStarts => Interlocked.Read(ref ForkStartsField);
+
+    public long Stops => Interlocked.Read(ref StopsField);
+
+    /// <summary>Exits of processes the sensor could not identify (no fork record, no table entry, already reaped): not emitted.</summary>
+    public long UnattributedExits => Interlocked.Read(ref UnattributedExitsField);
+
+    /// <summary>Times the kernel reported ENOBUFS (its socket buffer overflowed).</summary>
+    public long KernelOverflows => Interlocked.Read(ref KernelOverflowsField);
+
+    /// <summary>Connector messages the kernel sent but this socket never received (from per-CPU sequence gaps).</summary>
+    public long KernelLostEvents => Interlocked.Read(ref KernelLostEventsField);
+
+    /// <summary>Times the reader thread waited because the enrichment queue was full.</summary>
+    public long QueueWaits => Interlocked.Read(ref QueueWaitsField);
+
+    /// <summary>Connector messages received (every type, threads included).</summary>
+    public long ConnectorMessages => Interlocked.Read(ref ConnectorMessagesField);
+}

@@ -1,0 +1,302 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Osprey.Agent.Sensors.Processes;
+using Osprey.Agent.Tests.Support;
+using Osprey.Contracts.V1;
+using Osprey.Testing.Paths;
+using Osprey.Testing.Processes;
+
+namespace Osprey.Agent.Tests.Sensors.Processes;
+
+/// <summary>The process sensor on the real kernel: real processes, compared with what coreutils and /proc say.</summary>
+public sealed partial class ProcessSensorTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task ShellCommand_ExitingWithThree_HasExactStartAndMatchingStop()
+    {
+        RequireRoot();
+        using var cwd = new TempDirectory("osprey-proc");
+        await using var h = new SensorHarness(new ProcessSensor());
+        await h.StartAsync();
+        var self = h.Processes.Get(Environment.ProcessId)!;
+
+        using var child = Start("/bin/sh", ["-c", "sleep 0.3; exit 3"], cwd.Path);
+        var start = await h.WaitForAsync(e => e.Type == EventType.ProcessStart && e.Process.Pid == child.Id && e.ProcessStart.SpawnSyscall == "execve", EventTimeout, "ProcessStart of sh");
+        await child.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var stop = await h.WaitForAsync(e => e.Type == EventType.ProcessStop && e.Process.Pid == child.Id, EventTimeout, "ProcessStop of sh");
+
+        var exe = await RealPathAsync("/bin/sh");
+        Assert.Equal("/bin/sh -c \"sleep 0.3; exit 3\"", start.Process.CommandLine);
+        Assert.Equal(exe, start.Process.File.Path);
+        Assert.Equal(Path.GetFileName(exe), start.Process.Name);
+        Assert.Equal(await Sha256SumAsync("/bin/sh"), start.Process.File.Sha256);
+        Assert.Equal(await Md5SumAsync("/bin/sh"), start.Process.File.Md5);
+        Assert.Equal(new FileInfo(exe).Length, start.Process.File.Size);
+        Assert.Matches("^[0-9a-f]{32}$", start.Process.UniquePid);
+        Assert.Equal(h.Processes.Identity.UniquePidOf(child.Id, ProcFsStartTicks(start)), start.Process.UniquePid);
+
+        Assert.Equal(self.UniquePid, start.ParentUniquePid);
+        Assert.Equal(self.UniquePid, start.ProcessStart.Parent.UniquePid);
+        Assert.Equal(Environment.ProcessId, start.ProcessStart.ParentPid);
+        Assert.Equal(Environment.ProcessId, start.ProcessStart.Parent.Pid);
+        Assert.Equal(self.CommandLine, start.ProcessStart.Parent.CommandLine);
+
+        var credentials = start.ProcessStart.Credentials;
+        Assert.Equal("0", credentials.User.Id);
+        Assert.Equal("root", credentials.User.Name);
+        Assert.Equal("0", credentials.EffectiveUser.Id);
+        Assert.Equal("root", credentials.EffectiveUser.Name);
+        Assert.Equal("0", credentials.Group.Id);
+        Assert.Equal("root", credentials.EffectiveGroup.Name);
+        Assert.Equal("root", credentials.AccountType);
+        Assert.Equal("root", start.User.Name);
+        var loginUid = File.ReadAllText("/proc/self/loginuid").Trim();
+        Assert.Equal(loginUid == "4294967295" ? null : loginUid, credentials.LoginUser?.Id);
+
+        Assert.Equal(cwd.Path, start.ProcessStart.Cwd);
+        Assert.Equal(SelfStatField(6), start.ProcessStart.SessionId);
+        Assert.Equal("executable", start.ProcessStart.ProcessType);
+        Assert.Equal(ExpectedContainerId(), start.ProcessStart.ContainerId);
+        var (device, inode, mode, owner) = await StatAsync(exe);
+        Assert.Equal(device + ":" + inode, start.ProcessStart.Executable.FileId);
+        Assert.Equal("regular", start.ProcessStart.Executable.FileType);
+        Assert.Equal(mode, start.ProcessStart.Executable.Mode);
+        Assert.Equal(owner, start.ProcessStart.Executable.Owner.Name);
+        var nowUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+        Assert.InRange(start.TimeUs, nowUs - 30_000_000, nowUs);
+
+        Assert.Equal(start.Process.UniquePid, stop.Process.UniquePid);
+        Assert.Equal(3, child.ExitCode);
+        Assert.Equal(3, stop.ProcessStop.ExitCode);
+        Assert.Equal(0, stop.ProcessStop.ExitSignal);
+        Assert.Equal(self.UniquePid, stop.ParentUniquePid);
+        Assert.Equal(self.UniquePid, stop.ProcessStop.Parent.UniquePid);
+        Assert.Equal(start.ProcessStart.SessionId, stop.ProcessStop.SessionId);
+        // sh ran about 0.3 s (sleep 0.3) between its exec and its exit.
+        Assert.InRange(stop.ProcessStop.EndTimeUs - start.TimeUs, 250_000, 10_000_000);
+        Assert.Equal(stop.TimeUs, stop.ProcessStop.EndTimeUs);
+    }
+
+    [Fact]
+    public async Task KilledProcess_StopCarriesTheSignal()
+    {
+        RequireRoot();
+        await using var h = new SensorHarness(new ProcessSensor());
+        await h.StartAsync();
+        using var child = Start("/bin/sleep", ["30"]);
+        var start = await h.WaitForAsync(e => e.Type == EventType.ProcessStart && e.Process.Pid == child.Id, EventTimeout, "ProcessStart of sleep");
+        child.Kill();
+        await child.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var stop = await h.WaitForAsync(e => e.Type == EventType.ProcessStop && e.Process.Pid == child.Id, EventTimeout, "ProcessStop of sleep");
+        Assert.Equal(start.Process.UniquePid, stop.Process.UniquePid);
+        Assert.Equal(9, stop.ProcessStop.ExitSignal);
+        Assert.Equal(128 + 9, stop.ProcessStop.ExitCode);
+    }
+
+    [Fact]
+    public async Task SetuidCopy_RunAsNobody_HasRealAndEffectiveUsers()
+    {
+        RequireRoot();
+        using var dir = new TempDirectory("osprey-setuid");
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)Convert.ToInt32("755", 8));
+        var copy = Path.Combine(dir.Path, "osprey-suid-sleep");
+        File.Copy("/bin/sleep", copy);
+        File.SetUnixFileMode(copy, (UnixFileMode)Convert.ToInt32("4755", 8));
+        await using var h = new SensorHarness(new ProcessSensor());
+        await h.StartAsync();
+
+        using var child = Start("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", copy, "0.3"]);
+        var start = await h.WaitForAsync(e => e.Type == EventType.ProcessStart && e.Process.Pid == child.Id && e.Process.File.Path == copy, EventTimeout, "ProcessStart of the setuid copy");
+        await child.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        var credentials = start.ProcessStart.Credentials;
+        Assert.Equal("nobody", credentials.User.Name);
+        Assert.Equal("65534", credentials.User.Id);
+        Assert.Equal("root", credentials.EffectiveUser.Name);
+        Assert.Equal("nogroup", credentials.Group.Name);
+        Assert.Equal("nogroup", credentials.EffectiveGroup.Name);
+        Assert.Equal("system", credentials.AccountType);
+        Assert.Equal("nobody", start.User.Name);
+        Assert.Equal(copy + " 0.3", start.Process.CommandLine);
+        Assert.Contains("setuid", start.ProcessStart.Executable.Attributes);
+        Assert.Equal(Convert.ToUInt32("4755", 8), start.ProcessStart.Executable.Mode);
+        Assert.Equal(await Sha256SumAsync(copy), start.Process.File.Sha256);
+        // setpriv executed the copy in the same process: the same UniquePID, created by the test process.
+        Assert.Equal(h.Processes.Get(Environment.ProcessId)!.UniquePid, start.ParentUniquePid);
+    }
+
+    [Fact]
+    public async Task Environment_IsRedactedInTheEvent()
+    {
+        RequireRoot();
+        await using var h = new SensorHarness(new ProcessSensor());
+        await h.StartAsync();
+        using var child = Start("/bin/sleep", ["0.3"], environment: new() { ["OSPREY_TEST_SECRET"] = "hunter2", ["OSPREY_PLAIN"] = "visible" });
+        var start = await h.WaitForAsync(e => e.Type == EventType.ProcessStart && e.Process.Pid == child.Id, EventTimeout, "ProcessStart of sleep");
+        await child.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Contains("OSPREY_TEST_SECRET=[redacted]", start.ProcessStart.Environment);
+        Assert.Contains("OSPREY_PLAIN=visible", start.ProcessStart.Environment);
+        Assert.DoesNotContain(start.ProcessStart.Environment, v => v.Contains("hunter2", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Subshell_ThatForksWithoutExec_GetsForkStartAndStop()
+    {
+        RequireRoot();
+        await using var h = new SensorHarness(new ProcessSensor());
+        await h.StartAsync();
+        // dash runs "( … )" in a forked child that never executes anything.
+        using var child = Start("/bin/sh", ["-c", "(exit 5); sleep 0.2"]);
+        var shell = await h.WaitForAsync(e => e.Type == EventType.ProcessStart && e.Process.Pid == child.Id, EventTimeout, "ProcessStart of sh");
+        var forked = await h.WaitForAsync(e => e.Type == EventType.ProcessStart && e.ProcessStart.SpawnSyscall == "fork" && e.ParentUniquePid == shell.Process.UniquePid, EventTimeout, "fork ProcessStart of the subshell");
+        var stop = await h.WaitForAsync(e => e.Type == EventType.ProcessStop && e.Process.UniquePid == forked.Process.UniquePid, EventTimeout, "ProcessStop of the subshell");
+        await child.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(child.Id, forked.ProcessStart.ParentPid);
+        Assert.NotEqual(child.Id, forked.Process.Pid);
+        Assert.Equal(shell.Process.CommandLine, forked.Process.CommandLine);
+        Assert.Equal(shell.Process.File.Sha256, forked.Process.File.Sha256);
+        Assert.Equal(5, stop.ProcessStop.ExitCode);
+        Assert.Equal(shell.Process.UniquePid, stop.ParentUniquePid);
+    }
+
+    [Fact]
+    public async Task DynamicProgram_ReportsLibcOnceWithItsHashAndBase()
+    {
+        RequireRoot();
+        await using var h = new SensorHarness(new ProcessSensor());
+        await h.StartAsync();
+        using var child = Start("/bin/sleep", ["2"]);
+        var load = await h.WaitForAsync(
+            e => e.Type == EventType.ModuleLoad && e.Process.Pid == child.Id && e.ModuleLoad.Module.Path.EndsWith("/libc.so.6", StringComparison.Ordinal),
+            EventTimeout, "ModuleLoad of libc");
+        var maps = await File.ReadAllLinesAsync($"/proc/{child.Id}/maps", TestContext.Current.CancellationToken);
+        await child.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        var module = load.ModuleLoad.Module;
+        Assert.Equal("libc.so.6", module.Name);
+        Assert.Equal(await Sha256SumAsync(module.Path), module.Sha256);
+        Assert.Equal(await Md5SumAsync(module.Path), module.Md5);
+        Assert.Equal(new FileInfo(module.Path).Length, module.Size);
+        var (device, inode, _, _) = await StatAsync(module.Path);
+        Assert.Equal(device + ":" + inode, load.ModuleLoad.FileId);
+        var first = maps.First(l => l.EndsWith(" " + module.Path, StringComparison.Ordinal) && l.Split(' ')[2] == "00000000");
+        Assert.Equal(ulong.Parse(first[..first.IndexOf('-', StringComparison.Ordinal)], NumberStyles.HexNumber, CultureInfo.InvariantCulture), load.ModuleLoad.BaseAddress);
+        Assert.Equal(h.Processes.Identity.UniquePidOf(child.Id, ProcFsStartTicks(load)), load.Process.UniquePid);
+        Assert.Equal(h.Processes.Get(Environment.ProcessId)!.UniquePid, load.ParentUniquePid);
+        Assert.Equal("root", load.User.Name);
+
+        // Later reads of the same process report nothing new; the executable itself is not a module.
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        Assert.Single(h.Events, e => e.Type == EventType.ModuleLoad && e.Process.Pid == child.Id && e.ModuleLoad.Module.Path == module.Path);
+        Assert.DoesNotContain(h.Events, e => e.Type == EventType.ModuleLoad && e.Process.Pid == child.Id && e.ModuleLoad.Module.Path == load.Process.File.Path);
+    }
+
+    [Fact]
+    public async Task BurstOf300ShortProcesses_AtLeast99PercentArriveWithCommandLines()
+    {
+        RequireRoot();
+        const int count = 300;
+        var sensor = new ProcessSensor();
+        await using var h = new SensorHarness(sensor);
+        await h.StartAsync();
+        var tag = "burst-" + Guid.NewGuid().ToString("N")[..8];
+        var started = Stopwatch.StartNew();
+        var result = await CommandRunner.RunAsync(
+            "/bin/sh", ["-c", $"i=0; while [ $i -lt {count} ]; do /bin/true {tag} $i; i=$((i+1)); done"],
+            timeout: TimeSpan.FromMinutes(1), cancellationToken: TestContext.Current.CancellationToken);
+        var elapsed = started.Elapsed;
+        Assert.Equal(0, result.ExitCode);
+
+        var expected = new HashSet<string>(Enumerable.Range(0, count).Select(i => $"/bin/true {tag} {i}"), StringComparer.Ordinal);
+        var deadline = DateTime.UtcNow + EventTimeout;
+        int complete, stops;
+        while (true)
+        {
+            var events = h.Events.ToList();
+            complete = events.Count(e => e.Type == EventType.ProcessStart && expected.Contains(e.Process.CommandLine));
+            var burstPids = events.Where(e => e.Type == EventType.ProcessStart && e.Process.CommandLine.Contains(tag, StringComparison.Ordinal)).Select(e => e.Process.UniquePid).ToHashSet();
+            stops = events.Count(e => e.Type == EventType.ProcessStop && burstPids.Contains(e.Process.UniquePid));
+            if ((complete == count && stops >= complete) || DateTime.UtcNow > deadline)
+            {
+                break;
+            }
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        var starts = h.Events.Count(e => e.Type == EventType.ProcessStart && e.Process.CommandLine.Contains(tag, StringComparison.Ordinal));
+        output.WriteLine(
+            $"burst: {count} execs in {elapsed.TotalMilliseconds:F0} ms; {complete} ProcessStart with the full command line, {starts} with the tag, " +
+            $"{stops} matching ProcessStop; partial starts {sensor.Counters.PartialStarts}, without command line {sensor.Counters.StartsWithoutCommandLine}, " +
+            $"kernel lost {sensor.Counters.KernelLostEvents}, queue waits {sensor.Counters.QueueWaits}");
+        Assert.True(complete >= count * 99 / 100, $"only {complete} of {count} starts carried the full command line");
+        Assert.True(stops >= complete * 99 / 100, $"only {stops} stops for {complete} starts");
+    }
+
+    private static void RequireRoot() =>
+        Assert.True(Environment.IsPrivilegedProcess, "the process sensor tests need root (the proc connector requires CAP_NET_ADMIN); run them as root");
+
+    private static Process Start(string file, string[] arguments, string? cwd = null, Dictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(file) { UseShellExecute = false, WorkingDirectory = cwd ?? "" };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? [])
+        {
+            info.Environment[name] = value;
+        }
+        return Process.Start(info)!;
+    }
+
+    private static async Task<string> RealPathAsync(string path)
+    {
+        var result = await CommandRunner.RunAsync("realpath", [path], cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(0, result.ExitCode);
+        return result.Stdout.Trim();
+    }
+
+    private static async Task<string> Sha256SumAsync(string path) => await HashSumAsync("sha256sum", path);
+
+    private static async Task<string> Md5SumAsync(string path) => await HashSumAsync("md5sum", path);
+
+    private static async Task<string> HashSumAsync(string tool, string path)
+    {
+        var result = await CommandRunner.RunAsync(tool, [path], cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(0, result.ExitCode);
+        return result.Stdout.Split(' ')[0];
+    }
+
+    /// <summary>Device (statx style: major in the high 32 bits), inode, permission bits and owner name, from coreutils stat.</summary>
+    private static async Task<(ulong Device, ulong Inode, uint Mode, string Owner)> StatAsync(string path)
+    {
+        var result = await CommandRunner.RunAsync("stat", ["-L", "-c", "%Hd %Ld %i %a %U", path], cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(0, result.ExitCode);
+        var f = result.Stdout.Trim().Split(' ');
+        var device = (ulong.Parse(f[0], CultureInfo.InvariantCulture) << 32) | ulong.Parse(f[1], CultureInfo.InvariantCulture);
+        return (device, ulong.Parse(f[2], CultureInfo.InvariantCulture), Convert.ToUInt32(f[3], 8), f[4]);
+    }
+
+    /// <summary>The start ticks that /proc reported for the event's process, recovered from its start time.</summary>
+    private static long ProcFsStartTicks(Event e) =>
+        (e.Process.StartTimeUs - Osprey.Agent.Sensors.Processes.ProcFs.BootTimeUs()) * Osprey.Agent.Interop.Libc.ClockTicksPerSecond / 1_000_000;
+
+    private static string SelfStatField(int field)
+    {
+        var stat = File.ReadAllText("/proc/self/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[field - 3];
+    }
+
+    private static string ExpectedContainerId()
+    {
+        var match = ContainerIdPattern().Match(File.ReadAllText("/proc/self/cgroup"));
+        return match.Success ? match.Groups[1].Value : "";
+    }
+
+    [GeneratedRegex("[/:-]([0-9a-f]{64})(?:\\.scope|/|$)", RegexOptions.Multiline)]
+    private static partial Regex ContainerIdPattern();
+}
