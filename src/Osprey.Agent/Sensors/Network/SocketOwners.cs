@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Enumeration;
 using System.Text.Unicode;
 using Osprey.Agent.Interop;
 using Osprey.Agent.Sensors.Processes;
@@ -15,7 +14,6 @@ namespace Osprey.Agent.Sensors.Network;
 internal sealed class SocketOwners(ProcessTable processes, int capacity)
 {
     private const int RecentCount = 16;
-    private static readonly EnumerationOptions FdOptions = new() { IgnoreInaccessible = true, AttributesToSkip = 0, ReturnSpecialDirectories = false };
     private readonly Dictionary<ulong, ProcessInfo> _owners = [];
     private readonly int[] _recent = new int[RecentCount];
     private int _recentNext;
@@ -56,7 +54,7 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
             return;
         }
         FullScans++;
-        foreach (var pid in ProcFs.ListPids())
+        foreach (var pid in ListPids())
         {
             if (Array.IndexOf(_recent, pid) < 0 && ScanProcess(pid, wanted) && wanted.Count == 0)
             {
@@ -71,37 +69,45 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
         var found = false;
         Span<byte> path = stackalloc byte[64];
         Span<byte> target = stackalloc byte[64];
-        try
+        if (!Utf8.TryWrite(path, CultureInfo.InvariantCulture, $"{ProcFs.Root}/{pid}/fd\0", out var directoryLength))
         {
-            var descriptors = new FileSystemEnumerable<int>(
-                string.Create(CultureInfo.InvariantCulture, $"{ProcFs.Root}/{pid}/fd"),
-                static (ref FileSystemEntry entry) => int.TryParse(entry.FileName, NumberStyles.None, CultureInfo.InvariantCulture, out var fd) ? fd : -1,
-                FdOptions);
-            foreach (var fd in descriptors)
-            {
-                if (fd < 0 || !Utf8.TryWrite(path, CultureInfo.InvariantCulture, $"{ProcFs.Root}/{pid}/fd/{fd}\0", out _))
-                {
-                    continue;
-                }
-                var length = SymbolicLink.Read(path, target);
-                if (length <= 0 || !TryParseSocketLink(target[..length], out var inode) || !wanted.Remove(inode))
-                {
-                    continue;
-                }
-                found = true;
-                if (processes.Get(pid) is { } owner)
-                {
-                    Remember(inode, owner);
-                }
-                if (wanted.Count == 0)
-                {
-                    break;
-                }
-            }
+            return false;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        // The process may exit (or be a kernel thread without descriptors) while it is read: its entries just end.
+        using var descriptors = DirectoryStream.Open(path, out _);
+        if (descriptors is null)
         {
-            // The process exited while it was read.
+            return false;
+        }
+        // "/proc/PID/fd/" then the descriptor's name.
+        path[directoryLength - 1] = (byte)'/';
+        while (descriptors.TryRead(out var name))
+        {
+            if (name.IsEmpty || name[0] == (byte)'.' || directoryLength + name.Length + 1 > path.Length)
+            {
+                continue;
+            }
+            name.CopyTo(path[directoryLength..]);
+            path[directoryLength + name.Length] = 0;
+            var length = SymbolicLink.Read(path, target);
+            if (length == -RawSocket.Eacces)
+            {
+                // Every descriptor of this process is hidden from us (another user namespace's init, say).
+                break;
+            }
+            if (length <= 0 || !TryParseSocketLink(target[..length], out var inode) || !wanted.Remove(inode))
+            {
+                continue;
+            }
+            found = true;
+            if (processes.Get(pid) is { } owner)
+            {
+                Remember(inode, owner);
+            }
+            if (wanted.Count == 0)
+            {
+                break;
+            }
         }
         if (found && Array.IndexOf(_recent, pid) < 0)
         {
@@ -109,6 +115,21 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
             _recentNext = (_recentNext + 1) % RecentCount;
         }
         return found;
+    }
+
+    /// <summary>Every process ID in /proc, read without a stat per entry.</summary>
+    private static List<int> ListPids()
+    {
+        var pids = new List<int>();
+        using var proc = DirectoryStream.Open("/proc\0"u8, out _);
+        while (proc is not null && proc.TryRead(out var name))
+        {
+            if (int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                pids.Add(pid);
+            }
+        }
+        return pids;
     }
 
     private void Remember(ulong inode, ProcessInfo owner)
