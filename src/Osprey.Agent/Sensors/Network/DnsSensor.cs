@@ -94,6 +94,7 @@ public sealed class DnsSensor(DnsSensorOptions? options = null) : ISensor
         var buffer = new byte[PacketSocket.SnapLength];
         Span<byte> address = stackalloc byte[32];
         var statisticsAt = context.Time.GetTimestamp();
+        var failing = false;
         while (!cancellationToken.IsCancellationRequested)
         {
             var ready = capture.WaitReadable(WaitMs);
@@ -111,9 +112,14 @@ public sealed class DnsSensor(DnsSensorOptions? options = null) : ISensor
                 if (length < 0)
                 {
                     // ENETDOWN and the like come from one interface; the socket itself stays usable.
-                    context.Logger.CaptureFailed(RawSocket.Describe(-length));
+                    if (!failing)
+                    {
+                        context.Logger.CaptureFailed(RawSocket.Describe(-length));
+                    }
+                    failing = true;
                     break;
                 }
+                failing = false;
                 if (!PacketSocket.TryReadLink(address[..addressLength], out _, out _, out var hardwareType, out var packetType))
                 {
                     continue;

@@ -23,6 +23,6 @@ internal static partial class NetworkLog
     [LoggerMessage(3010, LogLevel.Warning, "The DNS capture socket's receive buffer stays at the system limit ({Reason})")]
     public static partial void ReceiveBufferNotRaised(this ILogger logger, string reason);
 
-    [LoggerMessage(3011, LogLevel.Warning, "The DNS capture socket failed to receive ({Reason}); reopening it")]
+    [LoggerMessage(3011, LogLevel.Warning, "The DNS capture socket failed to receive ({Reason}); further failures are not logged until a packet arrives")]
     public static partial void CaptureFailed(this ILogger logger, string reason);
 }

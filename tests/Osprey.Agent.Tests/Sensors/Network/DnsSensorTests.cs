@@ -93,6 +93,27 @@ public sealed class DnsSensorTests
     }
 
     [Fact]
+    public async Task QueryOverIpv6_IsReportedWithTheIpv6Server()
+    {
+        Root.Require();
+        using var server = new UdpClient(new IPEndPoint(IPAddress.IPv6Loopback, 53));
+        await using var harness = new SensorHarness(new DnsSensor());
+        await harness.StartAsync();
+        var name = $"v6-{Guid.NewGuid():N}.osprey.test";
+        using var client = new UdpClient(AddressFamily.InterNetworkV6);
+        client.Connect(IPAddress.IPv6Loopback, 53);
+        await client.SendAsync(DnsWire.Query(0x0606, name, 1), Token);
+        var request = await server.ReceiveAsync(Token);
+        await server.SendAsync(LoopbackDnsServer.Answer(request.Buffer), request.RemoteEndPoint, Token);
+        await client.ReceiveAsync(Token);
+
+        var e = await harness.WaitForAsync(e => e.Type == EventType.DnsQuery && e.DnsQuery.Name == name, what: "DnsQuery over IPv6");
+        Assert.Equal("::1", e.DnsQuery.DnsServer);
+        Assert.Equal(["192.0.2.77"], e.DnsQuery.ResolvedIps);
+        Assert.Equal(Environment.ProcessId, e.Process.Pid);
+    }
+
+    [Fact]
     public async Task QueryOverTcp_IsReported()
     {
         Root.Require();
