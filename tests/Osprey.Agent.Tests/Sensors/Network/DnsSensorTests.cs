@@ -114,25 +114,29 @@ public sealed class DnsSensorTests
     }
 
     [Fact]
-    public async Task QueryOverTcp_IsReported()
+    public async Task QueryOverTcp_FromChildProcess_IsReportedWithItsProcess()
     {
         Root.Require();
         await using var server = LoopbackDnsServer.Start();
         await using var harness = new SensorHarness(new DnsSensor());
         await harness.StartAsync();
         var name = $"tcp-{Guid.NewGuid():N}.osprey.test";
-        using (var client = new TcpClient())
+        var bytes = string.Concat(DnsWire.WithLengthPrefix(DnsWire.Query(7, name, 1)).Select(b => $"\\x{b:x2}"));
+        using var child = Process.Start(new ProcessStartInfo("/bin/bash", ["-c", $"exec 3<>/dev/tcp/{server.Address}/53; printf '{bytes}' >&3; sleep 5"]))!;
+        try
         {
-            await client.ConnectAsync(server.Address, 53, Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync(DnsWire.WithLengthPrefix(DnsWire.Query(7, name, 1)), Token);
-            var prefix = new byte[2];
-            await stream.ReadExactlyAsync(prefix, Token);
-            await stream.ReadExactlyAsync(new byte[prefix[0] << 8 | prefix[1]], Token);
             var e = await harness.WaitForAsync(e => e.Type == EventType.DnsQuery && e.DnsQuery.Name == name, what: "DnsQuery over TCP");
             Assert.Equal(["192.0.2.77"], e.DnsQuery.ResolvedIps);
             Assert.Equal("NOERROR", e.DnsQuery.ResponseCode);
-            Assert.Equal(Environment.ProcessId, e.Process.Pid);
+            Assert.Equal(server.Address.ToString(), e.DnsQuery.DnsServer);
+            // The server's end of the connection belongs to the test process: the lookup must find the client's end.
+            Assert.Equal(child.Id, e.Process.Pid);
+            Assert.Equal(harness.Processes.Get(child.Id)!.UniquePid, e.Process.UniquePid);
+        }
+        finally
+        {
+            child.Kill();
+            await child.WaitForExitAsync(Token);
         }
     }
 
