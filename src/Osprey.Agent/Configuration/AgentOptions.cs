@@ -43,6 +43,10 @@ public sealed class AgentOptions
 
     public FileSensorSettings Files { get; set; } = new();
 
+    public Sensors.Network.NetworkSensorOptions Network { get; set; } = new();
+
+    public Sensors.Network.DnsSensorOptions Dns { get; set; } = new();
+
     /// <summary>Environment variables whose values are replaced by "[redacted]" in process events (glob patterns, case-insensitive).</summary>
     public List<string> EnvironmentRedaction { get; set; } =
         ["*PASSWORD*", "*PASSWD*", "*SECRET*", "*TOKEN*", "*_KEY", "*APIKEY*", "*CREDENTIAL*", "AWS_SESSION_TOKEN", "PGPASSWORD"];
@@ -95,6 +99,8 @@ public sealed class AgentOptions
                 problems.Add($"file path '{path}' is not absolute");
             }
         }
+        problems.AddRange(Network.Validate());
+        problems.AddRange(Dns.Validate());
         foreach (var exclusion in Exclusions)
         {
             if (exclusion.Problem() is { } problem)

@@ -11,7 +11,7 @@ public static class SensorCatalog
     public static IReadOnlyList<ISensor> Create(AgentOptions options, StatePaths paths)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        List<ISensor> all = [new Processes.ProcessSensor()];
+        List<ISensor> all = [new Processes.ProcessSensor(), new Network.NetworkSensor(options.Network), new Network.DnsSensor(options.Dns)];
         return options.Sensors.Count == 0 ? all : [.. all.Where(s => options.Sensors.Contains(s.Name, StringComparer.Ordinal))];
     }
 }
