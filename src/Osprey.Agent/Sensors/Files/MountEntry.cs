@@ -27,8 +27,8 @@ internal sealed record MountEntry(int MountId, int ParentId, uint Major, uint Mi
     {
         mount = null!;
         var fields = line.Split(' ');
-        var separator = Array.IndexOf(fields, "-", 6);
-        if (fields.Length < 10 || separator < 0 || separator + 2 >= fields.Length)
+        var separator = fields.Length < 10 ? -1 : Array.IndexOf(fields, "-", 6);
+        if (separator < 0 || separator + 2 >= fields.Length)
         {
             return false;
         }
