@@ -41,6 +41,8 @@ internal static unsafe partial class Fanotify
     public const int OpenLargeFile = 0x8000;
 
     private const short PollIn = 0x1;
+    private const short PollPriority = 0x2;
+    private const short PollError = 0x8;
 
     [LibraryImport("libc", EntryPoint = "fanotify_init", SetLastError = true)]
     private static partial int InitNative(uint flags, uint eventFileFlags);
@@ -88,25 +90,41 @@ internal static unsafe partial class Fanotify
         }
     }
 
-    /// <summary>Waits until the group has events or the timeout passes; false on timeout. EINTR counts as a timeout.</summary>
-    public static bool WaitReadable(SafeFileHandle group, int timeoutMs, out int errno)
+    /// <summary>
+    /// Waits until the group has events, the mount table changed (when <paramref name="mountTable"/>, an open
+    /// /proc/self/mountinfo, is given: the kernel flags a change with POLLPRI), or the timeout passes.
+    /// False with errno 0 on timeout or EINTR; false with the errno when poll fails.
+    /// </summary>
+    public static bool Wait(SafeFileHandle group, SafeFileHandle? mountTable, int timeoutMs, out bool eventsReady, out bool mountsChanged, out int errno)
     {
-        var added = false;
+        eventsReady = false;
+        mountsChanged = false;
+        var addedGroup = false;
+        var addedMounts = false;
         try
         {
-            group.DangerousAddRef(ref added);
-            var poll = new PollFd { Fd = (int)group.DangerousGetHandle(), Events = PollIn };
-            var rc = PollNative(&poll, 1, timeoutMs);
+            group.DangerousAddRef(ref addedGroup);
+            mountTable?.DangerousAddRef(ref addedMounts);
+            var fds = stackalloc PollFd[2];
+            fds[0] = new PollFd { Fd = (int)group.DangerousGetHandle(), Events = PollIn };
+            fds[1] = new PollFd { Fd = addedMounts ? (int)mountTable!.DangerousGetHandle() : -1, Events = PollPriority };
+            var rc = PollNative(fds, 2, timeoutMs);
             errno = rc < 0 ? Marshal.GetLastPInvokeError() : 0;
             if (rc < 0 && errno == LinuxErrno.EINTR)
             {
                 errno = 0;
             }
+            eventsReady = rc > 0 && (fds[0].Revents & PollIn) != 0;
+            mountsChanged = rc > 0 && (fds[1].Revents & (PollPriority | PollError)) != 0;
             return rc > 0;
         }
         finally
         {
-            if (added)
+            if (addedMounts)
+            {
+                mountTable!.DangerousRelease();
+            }
+            if (addedGroup)
             {
                 group.DangerousRelease();
             }

@@ -21,6 +21,9 @@ internal sealed class FanotifyGroup : IDisposable
 
     private readonly Dictionary<ulong, WatchedFilesystem> _byFsid = [];
 
+    // Filesystems that could not be marked: not retried (nor logged again) on every mount-table change.
+    private readonly HashSet<(uint, uint)> _refused = [];
+
     private FanotifyGroup(SafeFileHandle handle)
     {
         Handle = handle;
@@ -48,14 +51,43 @@ internal sealed class FanotifyGroup : IDisposable
 
     public WatchedFilesystem? Find(ulong fsid) => _byFsid.GetValueOrDefault(fsid);
 
-    /// <summary>Marks every filesystem of the plan it can; returns why the others could not be marked.</summary>
-    public List<string> MarkAll(WatchPlan plan, ILogger logger)
+    /// <summary>
+    /// Brings the marks in line with the plan: marks the filesystems not marked yet and forgets those no longer in it
+    /// (an unmounted filesystem's mark goes with it). Returns why some filesystems could not be marked.
+    /// </summary>
+    public List<string> Apply(WatchPlan plan, ILogger logger)
     {
         var problems = new List<string>();
-        foreach (var candidate in plan.Filesystems)
+        var planned = plan.Filesystems.ToDictionary(f => f.Device);
+        foreach (var (fsid, filesystem) in _byFsid.ToList())
+        {
+            if (!planned.TryGetValue(filesystem.Device, out var candidate))
+            {
+                _byFsid.Remove(fsid);
+            }
+            else if (!candidate.Mounts.Any(m => m.MountPoint == filesystem.MountPoint))
+            {
+                // Still marked, but reachable only through another mount point now (mount --move, or the old one was unmounted).
+                _byFsid.Remove(fsid);
+                foreach (var mount in candidate.Mounts)
+                {
+                    var moved = new WatchedFilesystem(fsid, mount, filesystem.DirectoryEvents);
+                    using var open = moved.OpenMount(out _);
+                    if (open is not null)
+                    {
+                        _byFsid[fsid] = moved;
+                        break;
+                    }
+                }
+            }
+        }
+        _refused.IntersectWith(planned.Keys);
+        var marked = new HashSet<(uint, uint)>(_byFsid.Values.Select(f => f.Device));
+        foreach (var candidate in plan.Filesystems.Where(f => !marked.Contains(f.Device) && !_refused.Contains(f.Device)))
         {
             if (Mark(candidate, logger) is { } problem)
             {
+                _refused.Add(candidate.Device);
                 problems.Add(problem);
                 FileSensorLog.CannotWatch(logger, candidate.Mounts[0].MountPoint, candidate.FsType, problem);
             }
@@ -68,7 +100,7 @@ internal sealed class FanotifyGroup : IDisposable
         string? problem = null;
         foreach (var mount in candidate.Mounts)
         {
-            var handle = FileHandles.Open(mount.MountPoint, FileHandles.OpenReadOnly | FileHandles.OpenDirectory, out var errno);
+            using var handle = FileHandles.Open(mount.MountPoint, FileHandles.OpenReadOnly | FileHandles.OpenDirectory | FileHandles.OpenNonBlocking, out var errno);
             if (handle is null)
             {
                 problem = $"cannot open {mount.MountPoint}: {LinuxErrno.Describe(errno)}";
@@ -79,23 +111,20 @@ internal sealed class FanotifyGroup : IDisposable
             if (status is null || status.Device != ((ulong)candidate.Device.Major << 32 | candidate.Device.Minor))
             {
                 problem = $"{mount.MountPoint} does not open onto device {candidate.Device.Major}:{candidate.Device.Minor}";
-                handle.Dispose();
                 continue;
             }
             var fsid = FileHandles.FilesystemId(handle, out errno);
             if (fsid is null || fsid == 0)
             {
-                handle.Dispose();
                 return fsid is null ? $"fstatfs failed: {LinuxErrno.Describe(errno)}" : "the filesystem has no fsid, which fanotify file IDs need";
             }
             if (_byFsid.TryGetValue(fsid.Value, out var clash))
             {
-                handle.Dispose();
                 return $"its fsid is the same as {clash.MountPoint}'s, so events could not be told apart";
             }
             if (Fanotify.Mark(Handle, Fanotify.MarkAdd | Fanotify.MarkFilesystem, FilesystemMask, handle, out errno))
             {
-                _byFsid[fsid.Value] = new WatchedFilesystem(fsid.Value, mount, handle, directoryEvents: true);
+                _byFsid[fsid.Value] = new WatchedFilesystem(fsid.Value, mount, directoryEvents: true);
                 return null;
             }
             var reason = errno switch
@@ -108,11 +137,10 @@ internal sealed class FanotifyGroup : IDisposable
             // Where a filesystem mark is impossible a mount mark still sees writes through this mount.
             if (errno == LinuxErrno.EXDEV && Fanotify.Mark(Handle, Fanotify.MarkAdd | Fanotify.MarkMount, MountMask, handle, out _))
             {
-                _byFsid[fsid.Value] = new WatchedFilesystem(fsid.Value, mount, handle, directoryEvents: false);
+                _byFsid[fsid.Value] = new WatchedFilesystem(fsid.Value, mount, directoryEvents: false);
                 FileSensorLog.MountMarkOnly(logger, mount.MountPoint, reason);
                 return null;
             }
-            handle.Dispose();
             return reason;
         }
         return problem ?? "no mount of it could be opened";
@@ -120,10 +148,6 @@ internal sealed class FanotifyGroup : IDisposable
 
     public void Dispose()
     {
-        foreach (var filesystem in _byFsid.Values)
-        {
-            filesystem.Dispose();
-        }
         _byFsid.Clear();
         Handle.Dispose();
     }

@@ -205,7 +205,7 @@ internal sealed class FanotifyReader
             Unresolved++;
             return null;
         }
-        using var handle = FileHandles.OpenByHandle(filesystem.Mount, directory.FileHandle, FileHandles.OpenPath | FileHandles.OpenDirectory, out var errno);
+        using var handle = filesystem.OpenByHandle(directory.FileHandle, FileHandles.OpenPath | FileHandles.OpenDirectory, out var errno);
         var path = handle is null ? null : FileHandles.PathOf(handle, out errno);
         if (handle is null || path is null)
         {

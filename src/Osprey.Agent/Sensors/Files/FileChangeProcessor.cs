@@ -242,7 +242,7 @@ internal sealed partial class FileChangeProcessor
         {
             return Libc.Stat(change.Path, followLinks: false, out _);
         }
-        using var handle = FileHandles.OpenByHandle(change.Filesystem.Mount, change.Key.AsSpan(8), FileHandles.OpenPath, out _);
+        using var handle = change.Filesystem.OpenByHandle(change.Key.AsSpan(8), FileHandles.OpenPath, out _);
         return handle is null ? null : Libc.Stat(handle, out _);
     }
 
@@ -260,10 +260,10 @@ internal sealed partial class FileChangeProcessor
         }
         // O_NOATIME: the agent's reads must not disturb the access times forensics relies on.
         const int flags = FileHandles.OpenReadOnly | FileHandles.OpenNonBlocking | FileHandles.OpenNoFollow;
-        var handle = FileHandles.OpenByHandle(change.Filesystem.Mount, change.Key.AsSpan(8), flags | FileHandles.OpenNoAccessTime, out var errno);
+        var handle = change.Filesystem.OpenByHandle(change.Key.AsSpan(8), flags | FileHandles.OpenNoAccessTime, out var errno);
         if (handle is null && errno == LinuxErrno.EPERM)
         {
-            handle = FileHandles.OpenByHandle(change.Filesystem.Mount, change.Key.AsSpan(8), flags, out _);
+            handle = change.Filesystem.OpenByHandle(change.Key.AsSpan(8), flags, out _);
         }
         using (handle)
         {

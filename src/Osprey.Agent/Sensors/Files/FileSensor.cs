@@ -14,6 +14,7 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
     private const string MountInfoPath = "/proc/self/mountinfo";
     private const int ReadBufferBytes = 64 * 1024;
     private const int PollMs = 200;
+    private static readonly TimeSpan ReplanDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly IReadOnlyList<string> _excludedPaths = excludedPaths ?? [];
     private readonly FileSensorOptions _options = options ?? new FileSensorOptions();
@@ -35,12 +36,7 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
             context.Health.SetState(SensorState.Unsupported, unsupported);
             return;
         }
-        var plan = WatchPlan.For(MountEntry.ParseAll(await File.ReadAllTextAsync(MountInfoPath, cancellationToken).ConfigureAwait(false)), filter);
-        foreach (var (mount, reason) in plan.Skipped)
-        {
-            FileSensorLog.Skipping(context.Logger, mount.MountPoint, mount.FsType, reason);
-        }
-        var markProblems = group.MarkAll(plan, context.Logger);
+        var markProblems = group.Apply(Plan(filter, context), context.Logger);
         if (group.Filesystems.Count == 0)
         {
             var why = markProblems.Count > 0 ? string.Join("; ", markProblems) : "no local filesystem of a watched type holds them";
@@ -62,7 +58,7 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
         string? failure = null;
         try
         {
-            failure = await Task.Factory.StartNew(() => Read(group, reader, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            failure = await Task.Factory.StartNew(() => Read(group, reader, filter, context, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
                 .ConfigureAwait(false);
         }
         finally
@@ -78,20 +74,37 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
         context.Health.SetState(SensorState.Stopped);
     }
 
-    /// <summary>The reader thread: returns why it failed, or null when cancelled.</summary>
-    private static string? Read(FanotifyGroup group, FanotifyReader reader, CancellationToken cancellationToken)
+    /// <summary>
+    /// The reader thread: drains the group, and follows the mount table so filesystems mounted later are marked
+    /// too (changes come in bursts, so it re-plans at most every <see cref="ReplanDelay"/>). Returns why it
+    /// failed, or null when cancelled.
+    /// </summary>
+    private static string? Read(FanotifyGroup group, FanotifyReader reader, PathFilter filter, SensorContext context, CancellationToken cancellationToken)
     {
         var buffer = new byte[ReadBufferBytes];
+        using var mountTable = FileHandles.Open(MountInfoPath, FileHandles.OpenReadOnly, out _);
+        long? replanAt = null;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                if (!Fanotify.WaitReadable(group.Handle, PollMs, out var errno))
+                Fanotify.Wait(group.Handle, mountTable, PollMs, out var eventsReady, out var mountsChanged, out var errno);
+                if (errno != 0)
                 {
-                    if (errno != 0)
-                    {
-                        return $"poll on the fanotify group failed: {LinuxErrno.Describe(errno)}";
-                    }
+                    return $"poll on the fanotify group failed: {LinuxErrno.Describe(errno)}";
+                }
+                var now = context.Time.GetTimestamp();
+                if (mountsChanged)
+                {
+                    replanAt ??= now + (long)(ReplanDelay.TotalSeconds * context.Time.TimestampFrequency);
+                }
+                if (replanAt is { } due && now >= due)
+                {
+                    replanAt = null;
+                    group.Apply(Plan(filter, context), context.Logger);
+                }
+                if (!eventsReady)
+                {
                     continue;
                 }
                 var read = Fanotify.Read(group.Handle, buffer, out errno);
@@ -106,6 +119,16 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
         {
         }
         return null;
+    }
+
+    private static WatchPlan Plan(PathFilter filter, SensorContext context)
+    {
+        var plan = WatchPlan.For(MountEntry.ParseAll(File.ReadAllText(MountInfoPath)), filter);
+        foreach (var (mount, reason) in plan.Skipped)
+        {
+            FileSensorLog.Skipping(context.Logger, mount.MountPoint, mount.FsType, reason);
+        }
+        return plan;
     }
 
     /// <summary>The processor thread: runs until the reader is done and the queue is empty; returns why it failed, or null.</summary>

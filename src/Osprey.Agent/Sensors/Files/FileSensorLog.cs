@@ -11,7 +11,7 @@ internal static partial class FileSensorLog
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "File sensor cannot watch {MountPoint} ({FsType}): {Reason}")]
     public static partial void CannotWatch(ILogger logger, string mountPoint, string fsType, string reason);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "File sensor skips {MountPoint} ({FsType}): {Reason}")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "File sensor skips {MountPoint} ({FsType}): {Reason}")]
     public static partial void Skipping(ILogger logger, string mountPoint, string fsType, string reason);
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "fanotify queue overflowed: file events were lost")]

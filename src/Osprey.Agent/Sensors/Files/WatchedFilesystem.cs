@@ -1,9 +1,14 @@
 using Microsoft.Win32.SafeHandles;
+using Osprey.Agent.Interop;
 
 namespace Osprey.Agent.Sensors.Files;
 
-/// <summary>A marked filesystem: its fsid (how events name it) and an open directory on it that handles are resolved against.</summary>
-internal sealed class WatchedFilesystem(ulong fsid, MountEntry mount, SafeFileHandle mountHandle, bool directoryEvents) : IDisposable
+/// <summary>
+/// A marked filesystem: its fsid (how events name it) and where it is mounted. No descriptor is kept open on it,
+/// since one would make the filesystem busy and its unmount fail; <see cref="OpenMount"/> opens it when a handle
+/// must be resolved and checks it is still the same filesystem.
+/// </summary>
+internal sealed class WatchedFilesystem(ulong fsid, MountEntry mount, bool directoryEvents)
 {
     public ulong Fsid { get; } = fsid;
 
@@ -14,13 +19,30 @@ internal sealed class WatchedFilesystem(ulong fsid, MountEntry mount, SafeFileHa
 
     public string FsType { get; } = mount.FsType;
 
-    /// <summary>An O_RDONLY descriptor of the mount point: the mount_fd of open_by_handle_at.</summary>
-    public SafeFileHandle Mount { get; } = mountHandle;
+    public (uint Major, uint Minor) Device { get; } = mount.Device;
 
     /// <summary>False when only a mount mark was possible, which carries no create, delete or rename events.</summary>
     public bool DirectoryEvents { get; } = directoryEvents;
 
-    public override string ToString() => $"{MountPoint} ({FsType})";
+    /// <summary>The mount point opened as open_by_handle_at's mount_fd; null (ESTALE) when it is now another filesystem.</summary>
+    public SafeFileHandle? OpenMount(out int errno)
+    {
+        var handle = FileHandles.Open(MountPoint, FileHandles.OpenReadOnly | FileHandles.OpenDirectory | FileHandles.OpenNonBlocking, out errno);
+        if (handle is not null && FileHandles.FilesystemId(handle, out _) != Fsid)
+        {
+            handle.Dispose();
+            errno = LinuxErrno.ESTALE;
+            return null;
+        }
+        return handle;
+    }
 
-    public void Dispose() => Mount.Dispose();
+    /// <summary>Opens an object of this filesystem by its struct file_handle.</summary>
+    public SafeFileHandle? OpenByHandle(ReadOnlySpan<byte> fileHandle, int flags, out int errno)
+    {
+        using var mount = OpenMount(out errno);
+        return mount is null ? null : FileHandles.OpenByHandle(mount, fileHandle, flags, out errno);
+    }
+
+    public override string ToString() => $"{MountPoint} ({FsType})";
 }

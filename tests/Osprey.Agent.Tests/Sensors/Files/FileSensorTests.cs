@@ -262,6 +262,52 @@ public sealed class FileSensorTests
     }
 
     [Fact]
+    public async Task AFilesystemMountedLater_IsWatched_AndCanBeUnmountedWhileTheSensorRuns()
+    {
+        Root.Require();
+        using var temp = new TempDirectory("osprey-file-mounts");
+        var mountPoint = Path.Combine(temp.Path, "later");
+        Directory.CreateDirectory(mountPoint);
+        await using (var h = new SensorHarness(new FileSensor(), Watch(temp.Path)))
+        {
+            await h.StartAsync();
+            await Run("mount", "-t", "tmpfs", "-o", "size=8m", "osprey-later", mountPoint);
+            var unmounted = false;
+            try
+            {
+                Assert.Equal("tmpfs", await Run("stat", "-f", "-c", "%T", mountPoint));
+                // The sensor marks the new filesystem once it sees the mount table change; until then writes there
+                // go unseen, so write until one is reported.
+                Event? created = null;
+                for (var attempt = 0; attempt < 20 && created is null; attempt++)
+                {
+                    var file = Path.Combine(mountPoint, $"f{attempt}");
+                    await Run("sh", "-c", "echo x > \"$1\"", "sh", file);
+                    await Task.Delay(500, TestContext.Current.CancellationToken);
+                    created = h.Events.FirstOrDefault(e => e.Type == EventType.FileCreate && e.FileCreate.File.Path == file);
+                }
+                Assert.True(created is not null, "no file created on the filesystem mounted after start was reported");
+                Assert.Equal(await Run("stat", "-c", "%d:%i", created.FileCreate.File.Path), created.FileCreate.Metadata.FileId);
+
+                // The sensor keeps nothing open on a watched filesystem, so it does not make it busy.
+                var umount = await CommandRunner.RunAsync("umount", [mountPoint], timeout: TimeSpan.FromSeconds(30), cancellationToken: TestContext.Current.CancellationToken);
+                unmounted = umount.ExitCode == 0;
+                Assert.True(unmounted, $"umount of a watched filesystem failed while the sensor ran: {umount}");
+                Assert.Equal(SensorStateRunning, h.Context.Health.State);
+            }
+            finally
+            {
+                if (!unmounted)
+                {
+                    await CommandRunner.RunAsync("umount", ["-l", mountPoint], timeout: TimeSpan.FromSeconds(30), cancellationToken: TestContext.Current.CancellationToken);
+                }
+            }
+        }
+    }
+
+    private const Osprey.Agent.Sensors.SensorState SensorStateRunning = Osprey.Agent.Sensors.SensorState.Running;
+
+    [Fact]
     public async Task Sensor_WithNoWatchablePath_IsUnsupportedWithAReason()
     {
         Root.Require();
