@@ -114,8 +114,10 @@ internal sealed partial class FileChangeProcessor
         {
             Flush(earlier, hash: true);
         }
+        // A new hard link names content that is already complete; so does a create merged with its close-write.
+        var complete = change.Written || status.LinkCount > 1;
         var now = _time.GetTimestamp();
-        Schedule(new PendingFile(change.Key, change, isCreate: true) { Written = change.Written }, change.Written ? now : now + _holdTicks);
+        Schedule(new PendingFile(change.Key, change, isCreate: true) { Written = complete }, complete ? now : now + _holdTicks);
     }
 
     private void OnCloseWrite(FileChange change)
@@ -176,6 +178,11 @@ internal sealed partial class FileChangeProcessor
         var type = file.IsCreate ? EventType.FileCreate : EventType.FileModify;
         // A create still open for writing is reported without hashes: they would describe half-written content.
         var (status, hashes) = hash && file.Written ? HashOrStat(file.Change) : (Stat(file.Change), null);
+        if (!file.IsCreate && status is null or { LinkCount: 0 })
+        {
+            // Written after (or while) it was unlinked: its delete is reported already and it has no path left.
+            return;
+        }
         var onDisk = status is not null;
         // Gone already (deleted right after it was written): what was seen at its creation is the best left.
         status ??= _known.GetValueOrDefault(file.Key)?.Status;

@@ -15,8 +15,11 @@ public sealed record FileSensorOptions
     /// </summary>
     public TimeSpan CreateHold { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Bytes per second the sensor may read to hash written files; beyond it events go out without hashes.</summary>
-    public long HashBytesPerSecond { get; init; } = 64L << 20;
+    /// <summary>
+    /// Bytes per second the sensor may read to hash written files (about a tenth of a core for MD5 and SHA-256 together);
+    /// beyond it events go out without hashes.
+    /// </summary>
+    public long HashBytesPerSecond { get; init; } = 32L << 20;
 
     /// <summary>Files waiting for their hash (coalescing, create hold); when full the oldest is reported at once.</summary>
     public int MaxPendingFiles { get; init; } = 4096;

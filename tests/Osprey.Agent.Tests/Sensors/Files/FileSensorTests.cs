@@ -241,6 +241,39 @@ public sealed class FileSensorTests
     }
 
     [Fact]
+    public async Task AFileDeletedWhileStillOpen_IsReportedAsCreatedThenDeleted_WithoutAHashOfHalfWrittenContent()
+    {
+        await using var tmpfs = await TmpfsMount.CreateAsync();
+        var scratch = Path.Combine(tmpfs.Path, "scratch");
+        var link = Path.Combine(tmpfs.Path, "link");
+        var original = Path.Combine(tmpfs.Path, "original");
+        await File.WriteAllTextAsync(original, "complete content", TestContext.Current.CancellationToken);
+        await using (var h = new SensorHarness(new FileSensor(options: new FileSensorOptions { IgnoreOwnProcess = false }), Watch(tmpfs.Path)))
+        {
+            await h.StartAsync();
+            // Opened, written, unlinked and only then closed: no close-after-write ever names the file.
+            await using (var handle = File.Open(scratch, FileMode.CreateNew, FileAccess.Write))
+            {
+                await handle.WriteAsync("partial"u8.ToArray(), TestContext.Current.CancellationToken);
+                await handle.FlushAsync(TestContext.Current.CancellationToken);
+                File.Delete(scratch);
+                await h.WaitForAsync(e => e.Type == EventType.FileDelete && e.FileDelete.File.Path == scratch, what: "FileDelete of the scratch file");
+            }
+            // A hard link to existing content: its create event carries the content's hash without waiting for a write.
+            await Run("ln", original, link);
+            var linked = await h.WaitForAsync(e => e.Type == EventType.FileCreate && e.FileCreate.File.Path == link, TimeSpan.FromSeconds(1.5), what: "FileCreate of the hard link");
+            Assert.Equal(await Sha256Sum(original), linked.FileCreate.File.Sha256);
+            Assert.Equal(2UL, linked.FileCreate.Metadata.HardLinks);
+
+            var events = EventsUnder(h, scratch);
+            Assert.Equal([EventType.FileCreate, EventType.FileDelete], events.Select(e => e.Type));
+            Assert.Equal("", events[0].FileCreate.File.Sha256);
+            Assert.Equal(events[0].FileCreate.Metadata.FileId, events[1].FileDelete.Metadata.FileId);
+            Assert.Equal("regular", events[1].FileDelete.Metadata.FileType);
+        }
+    }
+
+    [Fact]
     public async Task FilesAboveTheHashBound_AreReportedWithSizeButWithoutHashes()
     {
         await using var tmpfs = await TmpfsMount.CreateAsync();
