@@ -158,9 +158,10 @@ public sealed class DeviceSensorTests
         var loop = await HostCommands.RunAsync("losetup", "-f", "--show", image);
         var name = Path.GetFileName(loop);
         var status = Osprey.Agent.Interop.Libc.Stat(image, true, out _)!;
+        Event connected;
         try
         {
-            var connected = await h.WaitForAsync(e => e.DeviceConnect is { Operation: DeviceOperation.Connected } d && d.DeviceNode == loop, what: "loop attach");
+            connected = await h.WaitForAsync(e => e.DeviceConnect is { Operation: DeviceOperation.Connected } d && d.DeviceNode == loop && d.Name == image, what: "loop attach");
             Assert.Equal(EventType.DeviceConnect, connected.Type);
             Assert.Equal("loop", connected.DeviceConnect.DeviceType);
             Assert.Equal(image, connected.DeviceConnect.Name);
@@ -173,9 +174,11 @@ public sealed class DeviceSensorTests
         {
             await HostCommands.TryRunAsync("losetup", "-d", loop);
         }
-        var disconnected = await h.WaitForAsync(e => e.DeviceConnect is { Operation: DeviceOperation.Disconnected } d && d.DeviceNode == loop, what: "loop detach");
-        Assert.Equal(image, disconnected.DeviceConnect.Name);
-        Assert.Single(h.Events, e => e.DeviceConnect is { Operation: DeviceOperation.Connected } d && d.DeviceNode == loop);
+        // Other tests reuse loop devices at the same time: the image names this test's attachment.
+        var disconnected = await h.WaitForAsync(e => e.DeviceConnect is { Operation: DeviceOperation.Disconnected } d && d.Name == image, what: "loop detach");
+        Assert.Equal(loop, disconnected.DeviceConnect.DeviceNode);
+        Assert.Equal(connected.DeviceConnect.DeviceId, disconnected.DeviceConnect.DeviceId);
+        Assert.Single(h.Events, e => e.DeviceConnect is { Operation: DeviceOperation.Connected } d && d.Name == image);
     }
 
     [Fact]
@@ -193,11 +196,11 @@ public sealed class DeviceSensorTests
         {
             await using var h = new SensorHarness(new DeviceSensor());
             await h.StartAsync();
-            Assert.DoesNotContain(h.Events, e => e.DeviceConnect?.DeviceNode == loop);
+            Assert.DoesNotContain(h.Events, e => e.DeviceConnect?.Name == image);
             await HostCommands.RunAsync("losetup", "-d", loop);
-            var disconnected = await h.WaitForAsync(e => e.DeviceConnect is { Operation: DeviceOperation.Disconnected } d && d.DeviceNode == loop, what: "loop detach");
-            Assert.Equal(image, disconnected.DeviceConnect.Name);
-            Assert.DoesNotContain(h.Events, e => e.DeviceConnect is { Operation: DeviceOperation.Connected } d && d.DeviceNode == loop);
+            var disconnected = await h.WaitForAsync(e => e.DeviceConnect is { Operation: DeviceOperation.Disconnected } d && d.Name == image, what: "loop detach");
+            Assert.Equal(loop, disconnected.DeviceConnect.DeviceNode);
+            Assert.DoesNotContain(h.Events, e => e.DeviceConnect is { Operation: DeviceOperation.Connected } d && d.Name == image);
         }
         finally
         {

@@ -74,8 +74,8 @@ public sealed class MountSensorTests
                 var mounted = await h.WaitForAsync(e => e.VolumeMount is { Operation: MountOperation.Mounted } m && m.MountPoint == point, what: "ext4 mount");
                 Assert.Equal(loop, mounted.VolumeMount.Source);
                 Assert.Equal("ext4", mounted.VolumeMount.FsType);
-                Assert.Equal(await HostCommands.RunAsync("blkid", "-s", "LABEL", "-o", "value", loop), mounted.VolumeMount.VolumeLabel);
-                Assert.Equal(await HostCommands.RunAsync("blkid", "-s", "UUID", "-o", "value", loop), mounted.VolumeMount.VolumeUuid);
+                Assert.Equal(await HostCommands.RunAsync("blkid", "-c", "/dev/null", "-s", "LABEL", "-o", "value", loop), mounted.VolumeMount.VolumeLabel);
+                Assert.Equal(await HostCommands.RunAsync("blkid", "-c", "/dev/null", "-s", "UUID", "-o", "value", loop), mounted.VolumeMount.VolumeUuid);
                 Assert.Equal("osprey-vol", mounted.VolumeMount.VolumeLabel);
                 Assert.Equal(uuid, mounted.VolumeMount.VolumeUuid);
             }
