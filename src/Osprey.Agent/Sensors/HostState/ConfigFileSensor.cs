@@ -40,11 +40,11 @@ public abstract class ConfigFileSensor<TItem> : ISensor
     /// <summary>Equal for the purposes of a change event (a job that only moved to another line is unchanged).</summary>
     protected abstract bool SameContent(TItem a, TItem b);
 
-    /// <summary>The same configured object after an edit: a difference between the two is a modification.</summary>
-    protected abstract bool SameIdentity(TItem a, TItem b);
-
-    /// <summary>A weaker pairing tried after <see cref="SameIdentity"/>: the same place in the file (a job line whose command was edited).</summary>
-    protected virtual bool SamePlace(TItem a, TItem b) => false;
+    /// <summary>
+    /// Ways an item before a change and one after it are the same configured object, strongest first: a pair
+    /// found by any of them is one modification rather than a deletion and a creation.
+    /// </summary>
+    protected abstract IReadOnlyList<Func<TItem, TItem, bool>> Pairings { get; }
 
     protected abstract Event ToEvent(SensorContext context, ChangeOperation operation, TItem item, TItem? previous);
 
@@ -157,7 +157,7 @@ public abstract class ConfigFileSensor<TItem> : ISensor
         }
     }
 
-    /// <summary>Unchanged items cancel out; the rest pair up by identity, then by place (modified); what is left was created or deleted.</summary>
+    /// <summary>Unchanged items cancel out; the rest pair up (modified) by the pairings in order; what is left was created or deleted.</summary>
     private void Diff(SensorContext context, IReadOnlyList<TItem> before, IReadOnlyList<TItem> now)
     {
         var removed = before.ToList();
@@ -175,7 +175,7 @@ public abstract class ConfigFileSensor<TItem> : ISensor
             }
         }
         var modified = new List<(TItem Item, TItem Previous)>();
-        foreach (var pairing in new Func<TItem, TItem, bool>[] { SameIdentity, SamePlace })
+        foreach (var pairing in Pairings)
         {
             foreach (var item in added.ToList())
             {

@@ -222,10 +222,16 @@ public sealed partial class ScheduledTaskSensor : ConfigFileSensor<ScheduledJob>
         a.Command == b.Command && a.Schedule == b.Schedule && Equals(a.RunAs, b.RunAs) && a.SourceFile == b.SourceFile
         && a.Scheduler == b.Scheduler && a.Enabled == b.Enabled;
 
-    protected override bool SameIdentity(ScheduledJob a, ScheduledJob b) =>
-        a.SourceFile == b.SourceFile && a.Command == b.Command && a.RunAs?.Name == b.RunAs?.Name;
-
-    protected override bool SamePlace(ScheduledJob a, ScheduledJob b) => a.SourceFile == b.SourceFile && a.Name == b.Name;
+    /// <summary>
+    /// The same job after an edit: same command and account (its schedule changed), else same schedule and
+    /// account (its command changed), else the same line. Jobs of different files never pair.
+    /// </summary>
+    protected override IReadOnlyList<Func<ScheduledJob, ScheduledJob, bool>> Pairings { get; } =
+    [
+        (a, b) => a.SourceFile == b.SourceFile && a.Command == b.Command && a.RunAs?.Name == b.RunAs?.Name,
+        (a, b) => a.SourceFile == b.SourceFile && a.Schedule == b.Schedule && a.RunAs?.Name == b.RunAs?.Name,
+        (a, b) => a.SourceFile == b.SourceFile && a.Name == b.Name,
+    ];
 
     protected override Event ToEvent(SensorContext context, ChangeOperation operation, ScheduledJob item, ScheduledJob? previous)
     {

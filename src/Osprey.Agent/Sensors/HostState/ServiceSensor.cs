@@ -136,7 +136,8 @@ public sealed class ServiceSensor : ConfigFileSensor<ServiceConfig>
 
     protected override bool SameContent(ServiceConfig a, ServiceConfig b) => a.Equals(b);
 
-    protected override bool SameIdentity(ServiceConfig a, ServiceConfig b) => a.SourceFile == b.SourceFile;
+    /// <summary>One service per unit file: the file is the identity.</summary>
+    protected override IReadOnlyList<Func<ServiceConfig, ServiceConfig, bool>> Pairings { get; } = [(a, b) => a.SourceFile == b.SourceFile];
 
     protected override Event ToEvent(SensorContext context, ChangeOperation operation, ServiceConfig item, ServiceConfig? previous)
     {

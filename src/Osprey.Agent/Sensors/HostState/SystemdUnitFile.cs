@@ -113,7 +113,7 @@ public sealed class SystemdUnitFile
             replacesArgv0 |= value[i] == '@';
             i++;
         }
-        var command = value[i..].Trim();
+        var command = CollapseSpaces(value[i..].Trim());
         if (!replacesArgv0)
         {
             return command;
@@ -124,5 +124,29 @@ public sealed class SystemdUnitFile
             <= 2 => words.Length == 0 ? "" : words[0],
             _ => $"{words[0]} {words[2]}",
         };
+    }
+
+    /// <summary>Runs of blanks outside quotes become one space (systemd splits the command into words there anyway).</summary>
+    private static string CollapseSpaces(string command)
+    {
+        var builder = new System.Text.StringBuilder(command.Length);
+        var quote = '\0';
+        foreach (var c in command)
+        {
+            if (quote == '\0' && c is ' ' or '\t')
+            {
+                if (builder.Length > 0 && builder[^1] != ' ')
+                {
+                    builder.Append(' ');
+                }
+                continue;
+            }
+            if (c is '"' or '\'')
+            {
+                quote = quote == '\0' ? c : quote == c ? '\0' : quote;
+            }
+            builder.Append(c);
+        }
+        return builder.ToString();
     }
 }
