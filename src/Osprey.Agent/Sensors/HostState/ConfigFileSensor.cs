@@ -18,6 +18,9 @@ public abstract class ConfigFileSensor<TItem> : ISensor
     /// <summary>Most items one file may define; more are ignored.</summary>
     public const int MaxItemsPerFile = 1024;
 
+    /// <summary>Most items remembered over all files (the snapshot's memory bound).</summary>
+    public const int MaxItems = 65_536;
+
     /// <summary>Most entries read from one directory.</summary>
     public const int MaxDirectoryEntries = 16_384;
 
@@ -27,6 +30,7 @@ public abstract class ConfigFileSensor<TItem> : ISensor
     private static readonly TimeSpan MaxSettle = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<string, IReadOnlyList<TItem>> _snapshot = new(StringComparer.Ordinal);
+    private int _items;
     private DirectoryWatcher? _watcher;
 
     public abstract string Name { get; }
@@ -63,6 +67,7 @@ public abstract class ConfigFileSensor<TItem> : ISensor
     private void Run(SensorContext context, CancellationToken cancellationToken)
     {
         _snapshot.Clear();
+        _items = 0;
         using var watcher = new DirectoryWatcher(InitialTargets());
         _watcher = watcher;
         using var waiter = new DescriptorWaiter(cancellationToken);
@@ -139,17 +144,21 @@ public abstract class ConfigFileSensor<TItem> : ISensor
         }
         _snapshot.TryGetValue(path, out var before);
         before ??= [];
+        _items -= before.Count;
         if (now.Count == 0)
         {
             _snapshot.Remove(path);
         }
-        else if (_snapshot.ContainsKey(path) || _snapshot.Count < MaxFiles)
+        else if ((_snapshot.ContainsKey(path) || _snapshot.Count < MaxFiles) && _items + now.Count <= MaxItems)
         {
             _snapshot[path] = now;
+            _items += now.Count;
         }
         else
         {
-            context.Health.ReportLoss(1, "too many configuration files to track");
+            // Not remembered: its changes are reported as if it were new each time, and the gap is counted.
+            _snapshot.Remove(path);
+            context.Health.ReportLoss(1, "too many configuration files or jobs to track");
         }
         if (emit)
         {

@@ -14,6 +14,12 @@ internal sealed class DirectoryWatcher : IDisposable
     /// <summary>Largest number of targets (configured plus discovered) one watcher keeps.</summary>
     public const int MaxTargets = 1024;
 
+    /// <summary>Most distinct changed files one batch lists before it turns into a rescan of every target.</summary>
+    public const int MaxBatchPaths = 16_384;
+
+    /// <summary>Most bytes of inotify records one <see cref="Drain"/> reads.</summary>
+    public const int MaxDrainBytes = 1 << 20;
+
     private const uint MaskAdd = 0x20000000;
     private const uint FileMask = Inotify.Modify | Inotify.CloseWrite | Inotify.Attrib;
     private const uint StructureMask = Inotify.Create | Inotify.Delete | Inotify.MovedFrom | Inotify.MovedTo
@@ -96,11 +102,14 @@ internal sealed class DirectoryWatcher : IDisposable
         }
     }
 
-    /// <summary>Reads every waiting inotify record into <paramref name="batch"/>; false when nothing was waiting.</summary>
+    /// <summary>
+    /// Reads the waiting inotify records into <paramref name="batch"/>, at most <see cref="MaxDrainBytes"/> per
+    /// call (the rest waits for the next); false when nothing was waiting.
+    /// </summary>
     public bool Drain(WatchBatch batch, Span<byte> buffer)
     {
         var any = false;
-        while (true)
+        for (var read = 0; read < MaxDrainBytes;)
         {
             var n = FdIo.Read(_fd, buffer, "inotify");
             if (n <= 0)
@@ -108,23 +117,36 @@ internal sealed class DirectoryWatcher : IDisposable
                 return any;
             }
             any = true;
+            read += n;
             var offset = 0;
             while (Inotify.TryReadRecord(buffer[..n], ref offset, out var record))
             {
                 Dispatch(record, batch);
             }
         }
+        return any;
     }
 
     private void Dispatch(in Inotify.Record record, WatchBatch batch)
     {
-        if ((record.Mask & Inotify.QueueOverflow) != 0)
+        var overflow = (record.Mask & Inotify.QueueOverflow) != 0;
+        if (overflow || batch.Paths.Count >= MaxBatchPaths)
         {
-            batch.Overflowed = true;
+            // Past this many files one rescan of everything is cheaper than remembering each of them.
+            batch.Overflowed |= overflow;
             foreach (var target in _targets)
             {
                 (target.IsFile ? batch.Paths : batch.Directories).Add(target.Path);
             }
+            if (!overflow)
+            {
+                batch.Paths.RemoveWhere(p => !_targets.Any(t => t.IsFile && string.Equals(t.Path, p, StringComparison.Ordinal)));
+                batch.Saturated = true;
+            }
+            return;
+        }
+        if (batch.Saturated)
+        {
             return;
         }
         if (_fileByWd.TryGetValue(record.Wd, out var file))

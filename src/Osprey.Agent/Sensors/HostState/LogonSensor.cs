@@ -39,10 +39,11 @@ public sealed class LogonSensor(LogonSensorOptions? options = null) : ISensor
         var wtmp = new FileTail(_options.WtmpPath, _options.MaxReadBytes);
         var auth = _options.AuthLogPath is { } a ? new FileTail(a, _options.MaxReadBytes) : null;
         var batch = new WatchBatch();
-        watcher.Refresh(batch);
-        batch.Clear();
+        // Offsets first: a record appended before the watches exist is then read at the first event.
         wtmp.SkipToEnd(UtmpRecord.Size);
         auth?.SkipToEnd(1);
+        watcher.Refresh(batch);
+        batch.Clear();
         foreach (var record in ReadUtmp())
         {
             if (record.Type == UtmpType.UserProcess)

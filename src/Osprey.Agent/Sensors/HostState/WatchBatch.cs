@@ -12,12 +12,14 @@ internal sealed class WatchBatch
     /// <summary>The kernel's inotify queue overflowed: events were lost.</summary>
     public bool Overflowed { get; set; }
 
-    public bool IsEmpty => Paths.Count == 0 && Directories.Count == 0 && !Overflowed;
+    /// <summary>So many files changed that every target is compared instead; further records add nothing.</summary>
+    public bool Saturated { get; set; }
 
     public void Clear()
     {
         Paths.Clear();
         Directories.Clear();
         Overflowed = false;
+        Saturated = false;
     }
 }

@@ -285,4 +285,13 @@ public sealed class LogonSensorTests
         var early = AuthLogParser.Parse("Jan  1 08:00:00 host sshd[7]: Failed password for root from 192.0.2.1 port 22 ssh2", now, TimeZoneInfo.Utc);
         Assert.Equal(new DateTimeOffset(2025, 1, 1, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000, early!.TimeUs);
     }
+
+    [Fact]
+    public async Task RealDefaultPaths_StartWithoutReportingOpenSessions()
+    {
+        await using var h = new SensorHarness(new LogonSensor());
+        await h.StartAsync();
+        await Task.Delay(300, TestContext.Current.CancellationToken);
+        Assert.Empty(h.Events);
+    }
 }
