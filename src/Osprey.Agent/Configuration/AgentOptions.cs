@@ -43,6 +43,10 @@ public sealed class AgentOptions
 
     public FileSensorSettings Files { get; set; } = new();
 
+    public Sensors.Files.FileSensorOptions FileSensor { get; set; } = new();
+
+    public Sensors.HostState.HostStateOptions HostState { get; set; } = new();
+
     public Sensors.Network.NetworkSensorOptions Network { get; set; } = new();
 
     public Sensors.Network.DnsSensorOptions Dns { get; set; } = new();
@@ -99,6 +103,7 @@ public sealed class AgentOptions
                 problems.Add($"file path '{path}' is not absolute");
             }
         }
+        problems.AddRange(FileSensor.Validate());
         problems.AddRange(Network.Validate());
         problems.AddRange(Dns.Validate());
         foreach (var exclusion in Exclusions)

@@ -11,7 +11,15 @@ public static class SensorCatalog
     public static IReadOnlyList<ISensor> Create(AgentOptions options, StatePaths paths)
     {
         ArgumentNullException.ThrowIfNull(paths);
-        List<ISensor> all = [new Processes.ProcessSensor(), new Network.NetworkSensor(options.Network), new Network.DnsSensor(options.Dns)];
+        // The agent's own state directory is never recorded: its outbox writes would feed the file sensor.
+        List<ISensor> all =
+        [
+            new Processes.ProcessSensor(),
+            new Files.FileSensor([paths.Directory], options.FileSensor),
+            new Network.NetworkSensor(options.Network),
+            new Network.DnsSensor(options.Dns),
+            .. HostState.HostStateSensors.Create(paths.Sensors, options.HostState),
+        ];
         return options.Sensors.Count == 0 ? all : [.. all.Where(s => options.Sensors.Contains(s.Name, StringComparer.Ordinal))];
     }
 }
