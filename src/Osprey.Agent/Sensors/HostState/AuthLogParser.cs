@@ -97,20 +97,31 @@ public static partial class AuthLogParser
             rest = line[(space + 1)..];
             return true;
         }
-        // "Mar  1 10:00:00 " — 15 characters, day padded with a space, no year, local time.
-        if (line.Length < 16 || line[15] != ' '
-            || !DateTime.TryParseExact(line[..15].Replace("  ", " ", StringComparison.Ordinal), "MMM d HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
+        // "Mar  1 10:00:00 " — 15 characters, day padded with a space, no year, local time. The year is the
+        // current one (given, never read from the system clock), or the one before for a December line read
+        // in January and for 29 February.
+        if (line.Length < 16 || line[15] != ' ')
         {
             return false;
         }
-        var localNow = TimeZoneInfo.ConvertTime(now, zone);
-        var candidate = new DateTime(localNow.Year, local.Month, local.Day, local.Hour, local.Minute, local.Second, DateTimeKind.Unspecified);
-        if (candidate > localNow.DateTime.AddDays(1))
+        var stamp = line[..15].Replace("  ", " ", StringComparison.Ordinal);
+        var localNow = TimeZoneInfo.ConvertTime(now, zone).DateTime;
+        DateTime local = default;
+        var parsed = false;
+        foreach (var year in new[] { localNow.Year, localNow.Year - 1 })
         {
-            // A December line read in January.
-            candidate = candidate.AddYears(-1);
+            if (DateTime.TryParseExact($"{year.ToString(CultureInfo.InvariantCulture)} {stamp}", "yyyy MMM d HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out local)
+                && local <= localNow.AddDays(1))
+            {
+                parsed = true;
+                break;
+            }
         }
-        time = new DateTimeOffset(candidate, zone.GetUtcOffset(candidate));
+        if (!parsed)
+        {
+            return false;
+        }
+        time = new DateTimeOffset(local, zone.GetUtcOffset(local));
         rest = line[16..];
         return true;
     }

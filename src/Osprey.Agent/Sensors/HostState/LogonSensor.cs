@@ -114,6 +114,13 @@ public sealed class LogonSensor(LogonSensorOptions? options = null) : ISensor
             context.Health.ReportLoss(1, "the authentication log grew by more than the sensor reads at once");
         }
         var end = Array.LastIndexOf(data, (byte)'\n') + 1;
+        if (end == 0 && data.Length >= _options.MaxReadBytes)
+        {
+            // One "line" longer than a whole read is not a log line: step over it rather than stall on it.
+            context.Health.ReportLoss(1, "the authentication log holds a line longer than the sensor reads at once");
+            auth.Advance(data.Length);
+            return;
+        }
         var now = context.Time.GetUtcNow();
         var zone = context.Time.LocalTimeZone;
         foreach (var line in Encoding.UTF8.GetString(data, 0, end).Split('\n'))

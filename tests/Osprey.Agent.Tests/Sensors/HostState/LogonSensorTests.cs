@@ -284,6 +284,8 @@ public sealed class LogonSensorTests
         Assert.Equal(7, entry.Pid);
         var early = AuthLogParser.Parse("Jan  1 08:00:00 host sshd[7]: Failed password for root from 192.0.2.1 port 22 ssh2", now, TimeZoneInfo.Utc);
         Assert.Equal(new DateTimeOffset(2025, 1, 1, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000, early!.TimeUs);
+        var leap = AuthLogParser.Parse("Feb 29 10:00:00 host sshd[7]: Failed password for root from 192.0.2.1 port 22 ssh2", now.AddMonths(2), TimeZoneInfo.Utc);
+        Assert.Equal(new DateTimeOffset(2024, 2, 29, 10, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds() * 1000, leap!.TimeUs);
     }
 
     [Fact]
