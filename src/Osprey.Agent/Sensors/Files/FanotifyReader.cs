@@ -34,6 +34,9 @@ internal sealed class FanotifyReader
         _ignoreOwnProcess = options.IgnoreOwnProcess;
     }
 
+    /// <summary>Times the kernel's queue overflowed.</summary>
+    public long Overflows { get; private set; }
+
     /// <summary>Records (or whole buffers' tails) skipped because they were malformed.</summary>
     public long Malformed { get; private set; }
 
@@ -74,8 +77,12 @@ internal sealed class FanotifyReader
     {
         if ((e.Mask & Fanotify.QueueOverflow) != 0)
         {
+            Overflows++;
             _context.Health.ReportLoss(1, "the kernel's fanotify queue overflowed: file events were lost");
-            FileSensorLog.QueueOverflow(_context.Logger);
+            if (ulong.IsPow2((ulong)Overflows))
+            {
+                FileSensorLog.QueueOverflow(_context.Logger, Overflows);
+            }
             // Renames may be among the lost events: cached directory paths can no longer be trusted.
             _directories.Clear();
             return;
@@ -115,7 +122,7 @@ internal sealed class FanotifyReader
         if ((e.Mask & Fanotify.Create) != 0)
         {
             var written = (e.Mask & Fanotify.CloseWrite) != 0;
-            _sink(Change(FileChangeKind.Create, path, null, isDirectory, key, filesystem, e.Pid, process, time) with { Written = written });
+            _sink(Change(FileChangeKind.Create, path, null, isDirectory, key, filesystem, e.Pid, process, time, written));
         }
         else if ((e.Mask & Fanotify.CloseWrite) != 0)
         {
@@ -158,10 +165,12 @@ internal sealed class FanotifyReader
     }
 
     private static FileChange Change(
-        FileChangeKind kind, string path, string? oldPath, bool isDirectory, byte[] key, WatchedFilesystem? filesystem, int pid, ProcessInfo? process, long time) =>
+        FileChangeKind kind, string path, string? oldPath, bool isDirectory, byte[] key, WatchedFilesystem? filesystem, int pid, ProcessInfo? process, long time,
+        bool written = false) =>
         new()
         {
             Kind = kind,
+            Written = written,
             Path = path,
             OldPath = oldPath,
             IsDirectory = isDirectory,

@@ -33,6 +33,9 @@ public sealed record FileSensorOptions
     /// <summary>Files remembered (last status, last hash time) for delete metadata and coalescing.</summary>
     public int KnownFiles { get; init; } = 16_384;
 
+    /// <summary>Holds the reader back after start-up; tests use it to make the kernel's queue overflow.</summary>
+    internal TimeSpan ReadDelay { get; init; }
+
     /// <summary>Problems with these settings, one sentence each; empty when they are usable.</summary>
     public List<string> Validate()
     {
