@@ -87,11 +87,16 @@ internal sealed class FanotifyReader
             _directories.Clear();
             return;
         }
+        var isDirectory = (e.Mask & Fanotify.OnDirectory) != 0;
+        if ((e.Mask & Fanotify.Rename) != 0 && isDirectory)
+        {
+            // Paths cached below the renamed directory are stale now, whoever renamed it and whether or not it is in scope.
+            _directories.Clear();
+        }
         if (_ignoreOwnProcess && e.Pid == _ownPid)
         {
             return;
         }
-        var isDirectory = (e.Mask & Fanotify.OnDirectory) != 0;
         if ((e.Mask & Fanotify.Rename) != 0)
         {
             HandleRename(e, isDirectory);
@@ -103,7 +108,7 @@ internal sealed class FanotifyReader
         }
         if (!e.Directory.IsPresent || e.Name.IsEmpty || e.Name.SequenceEqual("."u8))
         {
-            // No entry name: a write to a file already unlinked; there is no path to report.
+            // No entry name (an event on a directory itself, or on a file no longer linked): no path to report.
             Unresolved++;
             return;
         }
@@ -149,11 +154,6 @@ internal sealed class FanotifyReader
         else
         {
             Unresolved++;
-        }
-        // Paths cached below the renamed directory are stale now, whether or not this rename is in scope.
-        if (isDirectory)
-        {
-            _directories.Clear();
         }
         // A move into or out of the watched paths is still a rename of something watched.
         if (oldPath is null || newPath is null || !(_filter.Includes(newPath) || _filter.Includes(oldPath)))

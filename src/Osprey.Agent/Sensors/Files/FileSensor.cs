@@ -122,6 +122,11 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
         catch (OperationCanceledException)
         {
         }
+        catch (Exception e)
+        {
+            // A defect or an unreadable mount table must stop this sensor, not the agent.
+            return $"reading file events failed: {e.GetType().Name}: {e.Message}";
+        }
         return null;
     }
 
