@@ -42,20 +42,20 @@ public sealed record FileSensorOptions
         var problems = new List<string>();
         if (CoalesceWindow < TimeSpan.Zero || CoalesceWindow > TimeSpan.FromMinutes(10))
         {
-            problems.Add("files.coalesceWindow must be between 0 and 10 minutes");
+            problems.Add("fileSensor.coalesceWindow must be between 0 and 10 minutes");
         }
         if (CreateHold < TimeSpan.Zero || CreateHold > TimeSpan.FromMinutes(10))
         {
-            problems.Add("files.createHold must be between 0 and 10 minutes");
+            problems.Add("fileSensor.createHold must be between 0 and 10 minutes");
         }
         if (HashBytesPerSecond < 0)
         {
-            problems.Add("files.hashBytesPerSecond must not be negative");
+            problems.Add("fileSensor.hashBytesPerSecond must not be negative");
         }
-        Positive(problems, "files.maxPendingFiles", MaxPendingFiles);
-        Positive(problems, "files.queueCapacity", QueueCapacity);
-        Positive(problems, "files.directoryCacheEntries", DirectoryCacheEntries);
-        Positive(problems, "files.knownFiles", KnownFiles);
+        Positive(problems, "fileSensor.maxPendingFiles", MaxPendingFiles);
+        Positive(problems, "fileSensor.queueCapacity", QueueCapacity);
+        Positive(problems, "fileSensor.directoryCacheEntries", DirectoryCacheEntries);
+        Positive(problems, "fileSensor.knownFiles", KnownFiles);
         return problems;
     }
 
