@@ -34,6 +34,9 @@ internal sealed class FanotifyReader
         _ignoreOwnProcess = options.IgnoreOwnProcess;
     }
 
+    /// <summary>Times the kernel's queue overflowed.</summary>
+    public long Overflows { get; private set; }
+
     /// <summary>Records (or whole buffers' tails) skipped because they were malformed.</summary>
     public long Malformed { get; private set; }
 
@@ -74,17 +77,26 @@ internal sealed class FanotifyReader
     {
         if ((e.Mask & Fanotify.QueueOverflow) != 0)
         {
+            Overflows++;
             _context.Health.ReportLoss(1, "the kernel's fanotify queue overflowed: file events were lost");
-            FileSensorLog.QueueOverflow(_context.Logger);
+            if (ulong.IsPow2((ulong)Overflows))
+            {
+                FileSensorLog.QueueOverflow(_context.Logger, Overflows);
+            }
             // Renames may be among the lost events: cached directory paths can no longer be trusted.
             _directories.Clear();
             return;
+        }
+        var isDirectory = (e.Mask & Fanotify.OnDirectory) != 0;
+        if ((e.Mask & Fanotify.Rename) != 0 && isDirectory)
+        {
+            // Paths cached below the renamed directory are stale now, whoever renamed it and whether or not it is in scope.
+            _directories.Clear();
         }
         if (_ignoreOwnProcess && e.Pid == _ownPid)
         {
             return;
         }
-        var isDirectory = (e.Mask & Fanotify.OnDirectory) != 0;
         if ((e.Mask & Fanotify.Rename) != 0)
         {
             HandleRename(e, isDirectory);
@@ -96,7 +108,7 @@ internal sealed class FanotifyReader
         }
         if (!e.Directory.IsPresent || e.Name.IsEmpty || e.Name.SequenceEqual("."u8))
         {
-            // No entry name: a write to a file already unlinked; there is no path to report.
+            // No entry name (an event on a directory itself, or on a file no longer linked): no path to report.
             Unresolved++;
             return;
         }
@@ -115,7 +127,7 @@ internal sealed class FanotifyReader
         if ((e.Mask & Fanotify.Create) != 0)
         {
             var written = (e.Mask & Fanotify.CloseWrite) != 0;
-            _sink(Change(FileChangeKind.Create, path, null, isDirectory, key, filesystem, e.Pid, process, time) with { Written = written });
+            _sink(Change(FileChangeKind.Create, path, null, isDirectory, key, filesystem, e.Pid, process, time, written));
         }
         else if ((e.Mask & Fanotify.CloseWrite) != 0)
         {
@@ -143,11 +155,6 @@ internal sealed class FanotifyReader
         {
             Unresolved++;
         }
-        // Paths cached below the renamed directory are stale now, whether or not this rename is in scope.
-        if (isDirectory)
-        {
-            _directories.Clear();
-        }
         // A move into or out of the watched paths is still a rename of something watched.
         if (oldPath is null || newPath is null || !(_filter.Includes(newPath) || _filter.Includes(oldPath)))
         {
@@ -158,10 +165,12 @@ internal sealed class FanotifyReader
     }
 
     private static FileChange Change(
-        FileChangeKind kind, string path, string? oldPath, bool isDirectory, byte[] key, WatchedFilesystem? filesystem, int pid, ProcessInfo? process, long time) =>
+        FileChangeKind kind, string path, string? oldPath, bool isDirectory, byte[] key, WatchedFilesystem? filesystem, int pid, ProcessInfo? process, long time,
+        bool written = false) =>
         new()
         {
             Kind = kind,
+            Written = written,
             Path = path,
             OldPath = oldPath,
             IsDirectory = isDirectory,

@@ -58,7 +58,7 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
         string? failure = null;
         try
         {
-            failure = await Task.Factory.StartNew(() => Read(group, reader, filter, context, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            failure = await Task.Factory.StartNew(() => Read(group, reader, filter, context, _options.ReadDelay, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
                 .ConfigureAwait(false);
         }
         finally
@@ -79,8 +79,12 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
     /// too (changes come in bursts, so it re-plans at most every <see cref="ReplanDelay"/>). Returns why it
     /// failed, or null when cancelled.
     /// </summary>
-    private static string? Read(FanotifyGroup group, FanotifyReader reader, PathFilter filter, SensorContext context, CancellationToken cancellationToken)
+    private static string? Read(FanotifyGroup group, FanotifyReader reader, PathFilter filter, SensorContext context, TimeSpan delay, CancellationToken cancellationToken)
     {
+        if (delay > TimeSpan.Zero)
+        {
+            cancellationToken.WaitHandle.WaitOne(delay);
+        }
         var buffer = new byte[ReadBufferBytes];
         using var mountTable = FileHandles.Open(MountInfoPath, FileHandles.OpenReadOnly, out _);
         long? replanAt = null;
@@ -117,6 +121,11 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
         }
         catch (OperationCanceledException)
         {
+        }
+        catch (Exception e)
+        {
+            // A defect or an unreadable mount table must stop this sensor, not the agent.
+            return $"reading file events failed: {e.GetType().Name}: {e.Message}";
         }
         return null;
     }

@@ -14,8 +14,8 @@ internal static partial class FileSensorLog
     [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "File sensor skips {MountPoint} ({FsType}): {Reason}")]
     public static partial void Skipping(ILogger logger, string mountPoint, string fsType, string reason);
 
-    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "fanotify queue overflowed: file events were lost")]
-    public static partial void QueueOverflow(ILogger logger);
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "fanotify queue overflowed: file events were lost ({Count} times so far)")]
+    public static partial void QueueOverflow(ILogger logger, long count);
 
     [LoggerMessage(EventId = 3104, Level = LogLevel.Warning, Message = "Skipped malformed fanotify data ({Count} times so far): {Reason}")]
     public static partial void MalformedRecord(ILogger logger, long count, string reason);

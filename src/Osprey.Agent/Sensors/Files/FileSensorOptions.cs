@@ -33,26 +33,29 @@ public sealed record FileSensorOptions
     /// <summary>Files remembered (last status, last hash time) for delete metadata and coalescing.</summary>
     public int KnownFiles { get; init; } = 16_384;
 
+    /// <summary>Holds the reader back after start-up; tests use it to make the kernel's queue overflow.</summary>
+    internal TimeSpan ReadDelay { get; init; }
+
     /// <summary>Problems with these settings, one sentence each; empty when they are usable.</summary>
     public List<string> Validate()
     {
         var problems = new List<string>();
         if (CoalesceWindow < TimeSpan.Zero || CoalesceWindow > TimeSpan.FromMinutes(10))
         {
-            problems.Add("files.coalesceWindow must be between 0 and 10 minutes");
+            problems.Add("fileSensor.coalesceWindow must be between 0 and 10 minutes");
         }
         if (CreateHold < TimeSpan.Zero || CreateHold > TimeSpan.FromMinutes(10))
         {
-            problems.Add("files.createHold must be between 0 and 10 minutes");
+            problems.Add("fileSensor.createHold must be between 0 and 10 minutes");
         }
         if (HashBytesPerSecond < 0)
         {
-            problems.Add("files.hashBytesPerSecond must not be negative");
+            problems.Add("fileSensor.hashBytesPerSecond must not be negative");
         }
-        Positive(problems, "files.maxPendingFiles", MaxPendingFiles);
-        Positive(problems, "files.queueCapacity", QueueCapacity);
-        Positive(problems, "files.directoryCacheEntries", DirectoryCacheEntries);
-        Positive(problems, "files.knownFiles", KnownFiles);
+        Positive(problems, "fileSensor.maxPendingFiles", MaxPendingFiles);
+        Positive(problems, "fileSensor.queueCapacity", QueueCapacity);
+        Positive(problems, "fileSensor.directoryCacheEntries", DirectoryCacheEntries);
+        Positive(problems, "fileSensor.knownFiles", KnownFiles);
         return problems;
     }
 

@@ -341,6 +341,39 @@ public sealed class FileSensorTests
     private const Osprey.Agent.Sensors.SensorState SensorStateRunning = Osprey.Agent.Sensors.SensorState.Running;
 
     [Fact]
+    public async Task AKernelQueueOverflow_IsReportedAsALoss_AndTheSensorCarriesOn()
+    {
+        await using var tmpfs = await TmpfsMount.CreateAsync();
+        var after = Path.Combine(tmpfs.Path, "after");
+        // The reader waits while more changes happen than the kernel queues (fs.fanotify.max_queued_events).
+        var queued = int.Parse(await File.ReadAllTextAsync("/proc/sys/fs/fanotify/max_queued_events", TestContext.Current.CancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        var sensor = new FileSensor(options: new FileSensorOptions { ReadDelay = TimeSpan.FromSeconds(8) });
+        await using (var h = new SensorHarness(sensor, Watch(tmpfs.Path)))
+        {
+            var losses = new List<string>();
+            h.Context.Health.LossReported += (_, _, reason) => { lock (losses) { losses.Add(reason); } };
+            await h.StartAsync();
+            await Run("sh", "-c", "i=0; while [ $i -lt $2 ]; do : > \"$1/f$i\"; i=$((i+1)); done", "sh", tmpfs.Path, (queued + 2000).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+            for (var waited = 0; h.Context.Health.Lost == 0 && waited < 300; waited++)
+            {
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+            Assert.True(h.Context.Health.Lost >= 1, "the overflow was not counted as a loss");
+
+            // Once the reader has drained the queue, changes are seen again.
+            await Run("sh", "-c", "echo after > \"$1\"", "sh", after);
+            await h.WaitForAsync(e => e.Type == EventType.FileCreate && e.FileCreate.File.Path == after, TimeSpan.FromSeconds(30), what: "FileCreate after the overflow");
+            Assert.InRange(h.Events.Count(e => e.Type == EventType.FileCreate), queued / 2, queued + 1);
+            lock (losses)
+            {
+                Assert.Contains(losses, r => r.Contains("overflowed", StringComparison.Ordinal));
+            }
+            Assert.Equal(Osprey.Agent.Sensors.SensorState.Running, h.Context.Health.State);
+        }
+    }
+
+    [Fact]
     public async Task Sensor_WithNoWatchablePath_IsUnsupportedWithAReason()
     {
         Root.Require();
