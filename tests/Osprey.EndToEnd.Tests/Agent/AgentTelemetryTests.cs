@@ -27,7 +27,9 @@ public sealed class AgentTelemetryTests
         await agent.WaitForStatusAsync(s => s.GetProperty("sensors").EnumerateArray().Any(x => x.GetProperty("state").GetString() == "Running"), TimeSpan.FromSeconds(20), Ct);
 
         var marker = "osprey-e2e-" + Guid.NewGuid().ToString("N")[..8];
-        using (var child = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "exit 7", marker]))!)
+        // Alive for half a second, so the exec is read from /proc even on a loaded CI machine (the exec
+        // storm benchmark measures capture of processes that live for no time at all).
+        using (var child = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", "sleep 0.5; exit 7", marker]))!)
         {
             await child.WaitForExitAsync(Ct);
         }
@@ -35,7 +37,7 @@ public sealed class AgentTelemetryTests
         // The CLI's own search command line holds the marker too: keep the shell's start.
         var starts = await AgentUplinkTests.WaitForEventsAsync(cli, $"EventType = \"ProcessStart\" AND CommandLine CONTAINS \"{marker}\" AND CommandLine CONTAINS \"exit 7\"", 1);
         var start = Assert.Single(starts, e => e.GetProperty("commandLine").GetString()!.StartsWith("/bin/sh", StringComparison.Ordinal));
-        Assert.Equal($"/bin/sh -c \"exit 7\" {marker}", start.GetProperty("commandLine").GetString());
+        Assert.Equal($"/bin/sh -c \"sleep 0.5; exit 7\" {marker}", start.GetProperty("commandLine").GetString());
         var exe = start.GetProperty("processPath").GetString()!;
         var sha256sum = await CommandRunner.RunAsync("sha256sum", [exe], cancellationToken: Ct);
         Assert.Equal(sha256sum.Stdout.Split(' ')[0], start.GetProperty("sha256").GetString());
