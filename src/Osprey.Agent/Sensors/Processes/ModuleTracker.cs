@@ -59,18 +59,19 @@ internal sealed class ModuleTracker
 
     public long Reported => Interlocked.Read(ref _reported);
 
-    /// <summary>The earliest time (monotonic ns) at which work is due.</summary>
-    public long NextDueNs
+    /// <summary>The earliest time (monotonic ns) at which a read can be done: work is due and the rate limit allows it.</summary>
+    public long NextDueNs(long nowNs)
     {
-        get
+        var rate = _options.ModuleScansPerSecond;
+        var tokens = Math.Min(rate, _tokens + (nowNs - _refilledNs) * (double)rate / 1_000_000_000);
+        var allowed = tokens >= 1 ? nowNs : nowNs + (long)((1 - tokens) * 1_000_000_000 / rate) + 1;
+        // A sweep waits for the previous one to drain.
+        var next = _periodic.Count > 0 ? allowed : _nextSweepNs;
+        if (_followUps.TryPeek(out _, out var due))
         {
-            var next = _nextSweepNs;
-            if (_periodic.Count > 0)
-            {
-                next = Math.Min(next, _refilledNs + 1_000_000_000 / _options.ModuleScansPerSecond);
-            }
-            return _followUps.TryPeek(out _, out var due) ? Math.Min(due, next) : next;
+            next = Math.Min(next, Math.Max(due, allowed));
         }
+        return next;
     }
 
     /// <summary>A new image: every library it maps from now on is new, so reads after the exec report them all.</summary>

@@ -1,6 +1,5 @@
-using System.Buffers;
-using System.Collections.Concurrent;
 using System.Text;
+using Osprey.Agent.Interop;
 using Osprey.Contracts.V1;
 
 namespace Osprey.Agent.Sensors.Processes;
@@ -23,9 +22,11 @@ internal sealed class ProcessEventWorker
     private readonly Dictionary<int, TrackedProcess> _tracked = [];
     private readonly Queue<(int Pid, string UniquePid, long DueNs)> _forkAnnouncements = new();
     private readonly long _forkAnnounceDelayNs;
+    private readonly CaptureBuffers _buffers;
 
-    public ProcessEventWorker(SensorContext context, ProcessSensorOptions options, ProcessSensorCounters counters)
+    public ProcessEventWorker(SensorContext context, ProcessSensorOptions options, ProcessSensorCounters counters, CaptureBuffers buffers)
     {
+        _buffers = buffers;
         _context = context;
         _options = options;
         _counters = counters;
@@ -40,14 +41,19 @@ internal sealed class ProcessEventWorker
 
     public ModuleTracker? Modules => _modules;
 
-    public void Run(BlockingCollection<ConnectorEvent> queue, CancellationToken cancellationToken)
+    public void Run(EventHandoff queue, CancellationToken cancellationToken)
     {
+        if (_options.WorkerNice is { } nice)
+        {
+            // Best effort: the collections this thread triggers pause the reader too, so they should finish fast.
+            ThreadScheduling.SetCurrentThreadNice(nice);
+        }
         // Events that arrive meanwhile wait in the queue and the socket; processes they name are found either way.
         _context.Processes.Rescan();
         while (!cancellationToken.IsCancellationRequested)
         {
             var wait = WaitUntilNextTimer();
-            if (queue.TryTake(out var e, wait, cancellationToken))
+            if (queue.TryTake(out var e, wait))
             {
                 try
                 {
@@ -57,7 +63,7 @@ internal sealed class ProcessEventWorker
                 {
                     if (e.Capture is { } capture)
                     {
-                        ArrayPool<byte>.Shared.Return(capture);
+                        _buffers.Return(capture);
                     }
                 }
             }
@@ -79,9 +85,9 @@ internal sealed class ProcessEventWorker
         }
         if (_modules is not null)
         {
-            next = Math.Min(next, _modules.NextDueNs);
+            next = Math.Min(next, _modules.NextDueNs(now));
         }
-        return (int)Math.Clamp((next - now) / 1_000_000, 0, (long)IdleWait.TotalMilliseconds);
+        return (int)Math.Clamp((next - now + 999_999) / 1_000_000, 0, (long)IdleWait.TotalMilliseconds);
     }
 
     private void RunTimers()

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Osprey.Agent.Interop;
 
 namespace Osprey.Agent.Sensors.Processes;
@@ -63,7 +62,7 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
             return;
         }
 
-        using var queue = new BlockingCollection<ConnectorEvent>(new ConcurrentQueue<ConnectorEvent>(), _options.QueueCapacity);
+        using var queue = new EventHandoff(_options.QueueCapacity);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var nonce = (uint)Interlocked.Increment(ref s_listenNonce) ^ ((uint)Environment.ProcessId << 12);
         var reader = new ConnectorReader(socket, queue, _options, Counters, nonce);
@@ -95,10 +94,14 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
                 return;
             }
 
-            var worker = new ProcessEventWorker(context, _options, Counters);
+            var worker = new ProcessEventWorker(context, _options, Counters, reader.Buffers);
             _modules = worker.Modules;
             context.Health.SetState(SensorState.Running);
             ProcessSensorLog.Started(context.Logger, _options.ReceiveBufferBytes);
+            if (reader.RealTimeErrno != 0 && (_options.ReaderNice is null || reader.NiceErrno != 0))
+            {
+                ProcessSensorLog.PriorityRefused(context.Logger, reader.RealTimeErrno, reader.NiceErrno);
+            }
             try
             {
                 await Task.Factory.StartNew(() => worker.Run(queue, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);

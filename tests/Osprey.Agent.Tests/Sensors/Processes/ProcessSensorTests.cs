@@ -212,29 +212,39 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
         var elapsed = started.Elapsed;
         Assert.Equal(0, result.ExitCode);
 
-        var expected = new HashSet<string>(Enumerable.Range(0, count).Select(i => $"/bin/true {tag} {i}"), StringComparer.Ordinal);
+        // Every exec and exit has happened; wait until the sensor has reported all it is going to.
+        var expected = Enumerable.Range(0, count).Select(i => $"/bin/true {tag} {i}").ToHashSet(StringComparer.Ordinal);
         var deadline = DateTime.UtcNow + EventTimeout;
-        int complete, stops;
+        var seen = -1;
+        List<Event> starts, stops;
         while (true)
         {
             var events = h.Events.ToList();
-            complete = events.Count(e => e.Type == EventType.ProcessStart && expected.Contains(e.Process.CommandLine));
-            var burstPids = events.Where(e => e.Type == EventType.ProcessStart && e.Process.CommandLine.Contains(tag, StringComparison.Ordinal)).Select(e => e.Process.UniquePid).ToHashSet();
-            stops = events.Count(e => e.Type == EventType.ProcessStop && burstPids.Contains(e.Process.UniquePid));
-            if ((complete == count && stops >= complete) || DateTime.UtcNow > deadline)
+            var shell = ShellOf(events, tag);
+            starts = events.Where(e => e.Type == EventType.ProcessStart && e.ProcessStart.SpawnSyscall == "execve" && e.ParentUniquePid == shell).ToList();
+            var ids = starts.Select(e => e.Process.UniquePid).ToHashSet(StringComparer.Ordinal);
+            stops = events.Where(e => e.Type == EventType.ProcessStop && ids.Contains(e.Process.UniquePid)).ToList();
+            if ((starts.Count >= count && stops.Count >= starts.Count) || DateTime.UtcNow > deadline || (events.Count == seen && stops.Count >= starts.Count))
             {
                 break;
             }
-            await Task.Delay(100, TestContext.Current.CancellationToken);
+            seen = events.Count;
+            await Task.Delay(500, TestContext.Current.CancellationToken);
         }
-        var starts = h.Events.Count(e => e.Type == EventType.ProcessStart && e.Process.CommandLine.Contains(tag, StringComparison.Ordinal));
+        var complete = starts.Count(e => expected.Contains(e.Process.CommandLine));
         output.WriteLine(
-            $"burst: {count} execs in {elapsed.TotalMilliseconds:F0} ms; {complete} ProcessStart with the full command line, {starts} with the tag, " +
-            $"{stops} matching ProcessStop; partial starts {sensor.Counters.PartialStarts}, without command line {sensor.Counters.StartsWithoutCommandLine}, " +
+            $"burst: {count} execs of /bin/true in {elapsed.TotalMilliseconds:F0} ms; ProcessStart {starts.Count}, with the exact command line {complete}, " +
+            $"ProcessStop {stops.Count}; partial starts {sensor.Counters.PartialStarts}, without command line {sensor.Counters.StartsWithoutCommandLine}, " +
             $"kernel lost {sensor.Counters.KernelLostEvents}, queue waits {sensor.Counters.QueueWaits}");
-        Assert.True(complete >= count * 99 / 100, $"only {complete} of {count} starts carried the full command line");
-        Assert.True(stops >= complete * 99 / 100, $"only {stops} stops for {complete} starts");
+        Assert.Equal(count, starts.Count);
+        Assert.Equal(count, stops.Count);
+        Assert.True(complete >= count * 99 / 100, $"only {complete} of {count} starts carried the exact command line");
+        Assert.All(stops, e => Assert.Equal(0, e.ProcessStop.ExitCode));
     }
+
+    /// <summary>UniquePID of the shell that ran the burst loop (its command line holds the tag).</summary>
+    private static string? ShellOf(List<Event> events, string tag) =>
+        events.FirstOrDefault(e => e.Type == EventType.ProcessStart && e.Process.Name is "sh" or "dash" && e.Process.CommandLine.Contains(tag, StringComparison.Ordinal))?.Process.UniquePid;
 
     private static void RequireRoot() =>
         Assert.True(Environment.IsPrivilegedProcess, "the process sensor tests need root (the proc connector requires CAP_NET_ADMIN); run them as root");
