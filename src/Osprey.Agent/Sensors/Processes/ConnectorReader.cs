@@ -102,7 +102,7 @@ internal sealed class ConnectorReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void ParseDatagram(ReadOnlySpan<byte> datagram, CancellationToken cancellationToken)
+    internal void ParseDatagram(ReadOnlySpan<byte> datagram, CancellationToken cancellationToken)
     {
         while (datagram.Length >= ProcConnector.NlmsgHeaderSize)
         {

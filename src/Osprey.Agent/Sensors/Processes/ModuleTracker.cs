@@ -106,27 +106,43 @@ internal sealed class ModuleTracker
             Sweep();
             _nextSweepNs = nowNs + (long)_options.ModuleRescanInterval.TotalNanoseconds;
         }
-        while (maxReads > 0 && _tokens >= 1)
+        while (true)
         {
+            // Reads of processes that exited since they were queued cost nothing and are dropped first.
             int pid;
+            bool followUp;
             if (_followUps.TryPeek(out var next, out var due) && due <= nowNs)
             {
-                _followUps.Dequeue();
                 pid = next;
+                followUp = true;
             }
-            else if (_periodic.TryDequeue(out next))
+            else if (_periodic.TryPeek(out next))
             {
                 pid = next;
+                followUp = false;
             }
             else
             {
                 return;
             }
-            if (!_states.TryGetValue(pid, out var state))
+            var live = _states.TryGetValue(pid, out var state);
+            if (live && (maxReads <= 0 || _tokens < 1))
+            {
+                return;
+            }
+            if (followUp)
+            {
+                _followUps.Dequeue();
+            }
+            else
+            {
+                _periodic.Dequeue();
+            }
+            if (!live)
             {
                 continue;
             }
-            state.Queued = false;
+            state!.Queued = false;
             _tokens--;
             maxReads--;
             Scan(pid, state, nowNs);
