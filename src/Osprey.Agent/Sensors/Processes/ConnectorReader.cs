@@ -12,9 +12,10 @@ namespace Osprey.Agent.Sensors.Processes;
 /// </summary>
 internal sealed class ConnectorReader
 {
-    private const int ExePathCapacity = 4096;
+    // Executable paths are short; a longer one is left to the enrichment thread's read (the first look reports it unknown).
+    private const int ExePathCapacity = 512;
     private const int StatCapacity = 1024;
-    private const int StandardCapture = 8192;
+    private const int StandardCapture = 4096;
     private readonly ProcConnectorSocket _socket;
     private readonly EventHandoff _queue;
     private readonly ProcessSensorOptions _options;
@@ -34,7 +35,7 @@ internal sealed class ConnectorReader
         _options = options;
         _counters = counters;
         _listenNonce = listenNonce;
-        _buffers = new CaptureBuffers(StandardCapture, keep: 256);
+        _buffers = new CaptureBuffers(StandardCapture, keep: 512, preallocate: 128);
     }
 
     /// <summary>Where the enrichment thread returns capture buffers.</summary>
@@ -237,7 +238,7 @@ internal sealed class ConnectorReader
         pathLength = ProcRead.FormatPath(path, pid, "exe"u8);
         exe = ProcRead.ReadLink(path[..pathLength], capture.AsSpan(used, ExePathCapacity));
         arguments = Math.Max(arguments, -1);
-        exe = Math.Max(exe, -1);
+        exe = exe >= ExePathCapacity ? -1 : Math.Max(exe, -1);
         return capture;
     }
 

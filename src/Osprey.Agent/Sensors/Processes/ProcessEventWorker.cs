@@ -315,17 +315,21 @@ internal sealed class ProcessEventWorker
     private void AnnounceFork(TrackedProcess t, long timestampNs)
     {
         t.Announced = true;
-        var info = _context.Processes.Read(t.Pid);
-        if (info is not null && t.StartTicks >= 0 && info.StartTicks != t.StartTicks)
+        var read = _context.Processes.Read(t.Pid);
+        if (read is not null && t.StartTicks >= 0 && read.StartTicks != t.StartTicks)
         {
-            info = null;
+            read = null;
         }
-        var complete = info is not null;
         var parent = t.Parent;
-        if ((info is null || info.Arguments.Count == 0) && parent is not null)
+        // Credentials, session and terminal are inherited at fork and every change is reported (UID, GID and SID
+        // events), so without such an event the parent's are the child's.
+        var own = read ?? (t.Complete ? t.Info : null);
+        var complete = own is not null || (parent is not null && !t.IdentityChanged);
+        var info = read;
+        if ((info is null || info.Arguments.Count == 0) && (own ?? parent) is { } basis && parent is not null)
         {
             var ticks = t.StartTicks >= 0 ? t.StartTicks : _clock.ToStartTicks(t.ForkTimestampNs);
-            info = (info ?? parent) with
+            info = basis with
             {
                 Pid = t.Pid,
                 ParentPid = t.ParentPid,
@@ -337,8 +341,8 @@ internal sealed class ProcessEventWorker
                 Executable = parent.Executable,
                 Arguments = parent.Arguments,
                 CommandLine = parent.CommandLine,
-                Environment = info?.Environment is { Count: > 0 } own ? own : parent.Environment,
-                Cwd = info?.Cwd ?? parent.Cwd,
+                Environment = own?.Environment is { Count: > 0 } environment ? environment : parent.Environment,
+                Cwd = own?.Cwd ?? parent.Cwd,
             };
         }
         info ??= Minimal(t.Pid, t, t.StartTicks);
@@ -347,7 +351,7 @@ internal sealed class ProcessEventWorker
         Emit(_factory.Start(info, complete, parent, t.ParentPid, parent?.UniquePid ?? info.ParentUniquePid, "fork", _clock.ToUnixUs(timestampNs)));
         Interlocked.Increment(ref _counters.StartsField);
         Interlocked.Increment(ref _counters.ForkStartsField);
-        if (!complete)
+        if (read is null)
         {
             Interlocked.Increment(ref _counters.PartialStartsField);
         }
@@ -365,6 +369,12 @@ internal sealed class ProcessEventWorker
         {
             t.Info = info;
             t.Complete = true;
+        }
+        else
+        {
+            // Gone before it could be read: what it inherited is no longer known to be what it has.
+            t.IdentityChanged = true;
+            t.Complete = false;
         }
     }
 
