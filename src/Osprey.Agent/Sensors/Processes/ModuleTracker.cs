@@ -30,13 +30,13 @@ internal sealed class ModuleTracker
     private double _tokens;
     private long _refilledNs;
     private long _nextSweepNs;
-    private long _scans;
-    private long _reported;
+    private readonly ProcessSensorCounters _counters;
 
     public ModuleTracker(
-        SensorContext context, ProcessSensorOptions options, ProcessEventFactory factory, KernelTime clock,
+        SensorContext context, ProcessSensorOptions options, ProcessSensorCounters counters, ProcessEventFactory factory, KernelTime clock,
         Func<int, ProcessInfo?> resolve, Action<Event> emit)
     {
+        _counters = counters;
         _context = context;
         _options = options;
         _factory = factory;
@@ -54,10 +54,6 @@ internal sealed class ModuleTracker
         _refilledNs = now;
         _nextSweepNs = now;
     }
-
-    public long Scans => Interlocked.Read(ref _scans);
-
-    public long Reported => Interlocked.Read(ref _reported);
 
     /// <summary>The earliest time (monotonic ns) at which a read can be done: work is due and the rate limit allows it.</summary>
     public long NextDueNs(long nowNs)
@@ -203,7 +199,7 @@ internal sealed class ModuleTracker
         Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
         var length = ProcRead.FormatPath(path, pid, "maps"u8);
         var read = ProcRead.ReadAll(path[..length], ref _maps, _options.MaxMapsBytes);
-        Interlocked.Increment(ref _scans);
+        Interlocked.Increment(ref _counters.ModuleScansField);
         if (read <= 0)
         {
             return;
@@ -248,7 +244,7 @@ internal sealed class ModuleTracker
             ? ProcessEventFactory.FileIdOf(module.Device, module.Inode)
             : ProcessEventFactory.FileIdOf(status.Device, status.Inode);
         _emit(_factory.ModuleLoad(info, modulePath, hashes, status, fileId, module.BaseAddress, _clock.ToUnixUs(nowNs)));
-        Interlocked.Increment(ref _reported);
+        Interlocked.Increment(ref _counters.ModuleLoadsField);
     }
 
     private void Prune()

@@ -35,11 +35,9 @@ internal sealed class ProcessEventWorker
         _forkAnnounceDelayNs = (long)options.ForkAnnounceDelay.TotalNanoseconds;
         if (options.ModuleLoads)
         {
-            _modules = new ModuleTracker(context, options, _factory, _clock, Resolve, Emit);
+            _modules = new ModuleTracker(context, options, counters, _factory, _clock, Resolve, Emit);
         }
     }
-
-    public ModuleTracker? Modules => _modules;
 
     public void Run(EventHandoff queue, CancellationToken cancellationToken)
     {
@@ -186,6 +184,7 @@ internal sealed class ProcessEventWorker
             Track(t);
         }
         t.UniquePid = info.UniquePid;
+        t.StartTicks = info.StartTicks;
         t.Info = info;
         t.Complete = complete;
         t.Executed = true;
@@ -200,18 +199,35 @@ internal sealed class ProcessEventWorker
     /// <summary>The process as the reader saw it at the exec, when /proc no longer has it.</summary>
     private ProcessInfo FromFirstLook(in ConnectorEvent e, TrackedProcess? t, long ticks)
     {
-        if (ticks < 0)
+        string uniquePid;
+        if (ticks >= 0)
+        {
+            uniquePid = _context.Processes.Identity.UniquePidOf(e.Pid, ticks);
+        }
+        else if (t is not null)
+        {
+            // Gone before any read of its start time: the identity given at the fork (estimated from its timestamp).
+            uniquePid = t.UniquePid;
+            ticks = _clock.ToStartTicks(t.ForkTimestampNs);
+        }
+        else if (_context.Processes.Get(e.Pid) is { } earlier)
+        {
+            // Started before the sensor: an exec keeps the start time the table saw.
+            uniquePid = earlier.UniquePid;
+            ticks = earlier.StartTicks;
+        }
+        else
         {
             ticks = _clock.ToStartTicks(e.TimestampNs);
+            uniquePid = _context.Processes.Identity.UniquePidOf(e.Pid, ticks);
         }
         var arguments = e.ArgumentsLength > 0 ? SplitNul(e.Capture.AsSpan(0, e.ArgumentsLength)) : [];
         var exe = CapturedExe(e);
-        var parentPid = t?.ParentPid ?? 0;
         return new ProcessInfo
         {
             Pid = e.Pid,
-            ParentPid = parentPid,
-            UniquePid = t?.UniquePid is { Length: > 0 } known && t.StartTicks == ticks ? known : _context.Processes.Identity.UniquePidOf(e.Pid, ticks),
+            ParentPid = t?.ParentPid ?? 0,
+            UniquePid = uniquePid,
             ParentUniquePid = t?.Parent?.UniquePid,
             StartTicks = ticks,
             StartTimeUs = ProcFs.StartTimeUs(_context.Processes.Identity.BootTimeUs, ticks),

@@ -13,6 +13,8 @@ public sealed class ProcessSensorCounters
     internal long KernelLostEventsField;
     internal long QueueWaitsField;
     internal long ConnectorMessagesField;
+    internal long ModuleLoadsField;
+    internal long ModuleScansField;
 
     /// <summary>ProcessStart events emitted (exec and fork).</summary>
     public long Starts => Interlocked.Read(ref StartsField);
@@ -42,4 +44,10 @@ public sealed class ProcessSensorCounters
 
     /// <summary>Connector messages received (every type, threads included).</summary>
     public long ConnectorMessages => Interlocked.Read(ref ConnectorMessagesField);
+
+    /// <summary>ModuleLoad events emitted.</summary>
+    public long ModuleLoads => Interlocked.Read(ref ModuleLoadsField);
+
+    /// <summary>/proc/PID/maps reads done for library loads.</summary>
+    public long ModuleScans => Interlocked.Read(ref ModuleScansField);
 }
