@@ -14,7 +14,7 @@ internal sealed class ConnectorReader
 {
     // Executable paths are short; a longer one is left to the enrichment thread's read (the first look reports it unknown).
     private const int ExePathCapacity = 512;
-    private const int StatCapacity = 1024;
+    private const int StatCapacity = 2048;
     private const int StandardCapture = 4096;
     private readonly ProcConnectorSocket _socket;
     private readonly EventHandoff _queue;
