@@ -259,7 +259,8 @@ internal sealed class ProcessEventWorker
         }
         // After the announcement, whose read of the exiting process would otherwise stay in the table.
         var known = _context.Processes.Forget(e.Pid);
-        var ticks = t is { StartTicks: >= 0 } ? t.StartTicks : known?.StartTicks ?? e.StartTicks;
+        // The reader's read at the exit exposes a table entry left from an earlier process with this PID.
+        var ticks = t is { StartTicks: >= 0 } ? t.StartTicks : e.StartTicks >= 0 ? e.StartTicks : known?.StartTicks ?? -1;
         if (known is not null && ticks >= 0 && known.StartTicks != ticks)
         {
             known = null; // a stale entry of an earlier process with this PID

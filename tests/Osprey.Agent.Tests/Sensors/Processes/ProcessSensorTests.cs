@@ -263,6 +263,24 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
     private static string? ShellOf(List<Event> events, string tag) =>
         events.FirstOrDefault(e => e.Type == EventType.ProcessStart && e.Process.Name is "sh" or "dash" && e.Process.CommandLine.Contains(tag, StringComparison.Ordinal))?.Process.UniquePid;
 
+    [Fact]
+    public async Task Cancellation_StopsTheSensorAndItsReaderThreadPromptly()
+    {
+        RequireRoot();
+        var h = new SensorHarness(new ProcessSensor());
+        await h.StartAsync();
+        Assert.Equal(1, ReaderThreads());
+        var stopping = Stopwatch.StartNew();
+        await h.DisposeAsync();
+
+        Assert.InRange(stopping.Elapsed, TimeSpan.Zero, TimeSpan.FromSeconds(2));
+        Assert.Equal(Osprey.Agent.Sensors.SensorState.Stopped, h.Context.Health.State);
+        Assert.Equal(0, ReaderThreads());
+
+        static int ReaderThreads() =>
+            Directory.EnumerateDirectories("/proc/self/task").Count(t => File.ReadAllText(Path.Combine(t, "comm")).Trim() == "osprey-proc-con");
+    }
+
     private static void RequireRoot() =>
         Assert.True(Environment.IsPrivilegedProcess, "the process sensor tests need root (the proc connector requires CAP_NET_ADMIN); run them as root");
 
