@@ -1,5 +1,7 @@
 using System.Text;
+using System.Globalization;
 using Osprey.Agent.Interop;
+using Osprey.Agent.Sensors.Hashing;
 using Osprey.Contracts.V1;
 
 namespace Osprey.Agent.Sensors.Processes;
@@ -235,9 +237,17 @@ internal sealed class ProcessEventWorker
             ExePath = exe,
             Arguments = arguments,
             CommandLine = ProcFs.JoinCommandLine(arguments),
-            Executable = exe is null ? null : _context.Hasher.TryHash(exe),
+            Executable = exe is null ? null : HashGone(exe, t?.ParentPid ?? 0),
         };
     }
+
+    /// <summary>
+    /// Hashes the executable of a process that is gone, by its path as the parent sees the file system (the parent
+    /// usually shares its mount namespace, also in a container), else as the agent does.
+    /// </summary>
+    private FileHashes? HashGone(string exe, int parentPid) =>
+        (parentPid > 0 ? _context.Hasher.TryHash(string.Create(CultureInfo.InvariantCulture, $"{ProcFs.Root}/{parentPid}/root{exe}")) : null)
+        ?? _context.Hasher.TryHash(exe);
 
     private static string? CapturedExe(in ConnectorEvent e)
     {

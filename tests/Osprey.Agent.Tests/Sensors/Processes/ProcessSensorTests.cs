@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using Osprey.Agent.Sensors.Processes;
 using Osprey.Agent.Tests.Support;
@@ -128,6 +129,43 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
         Assert.Equal(await Sha256SumAsync(copy), start.Process.File.Sha256);
         // setpriv executed the copy in the same process: the same UniquePID, created by the test process.
         Assert.Equal(h.Processes.Get(Environment.ProcessId)!.UniquePid, start.ParentUniquePid);
+    }
+
+    [Fact]
+    public async Task Executable_WithAclExtendedAttributeAndHardLink_HasThemInItsMetadata()
+    {
+        RequireRoot();
+        using var dir = new TempDirectory("osprey-meta");
+        var copy = Path.Combine(dir.Path, "osprey-meta-sleep");
+        File.Copy("/bin/sleep", copy);
+        Assert.Equal(0, (await CommandRunner.RunAsync("ln", [copy, copy + "-link"], cancellationToken: TestContext.Current.CancellationToken)).ExitCode);
+        SetXattr(copy, "user.osprey.test", "1"u8.ToArray());
+        // version 2: user::rwx, user:65534:r-x, group::r-x, mask::r-x, other::r-x (the kernel validates it).
+        SetXattr(copy, "system.posix_acl_access",
+        [
+            2, 0, 0, 0,
+            0x01, 0, 7, 0, 0xff, 0xff, 0xff, 0xff,
+            0x02, 0, 5, 0, 0xfe, 0xff, 0, 0,
+            0x04, 0, 5, 0, 0xff, 0xff, 0xff, 0xff,
+            0x10, 0, 5, 0, 0xff, 0xff, 0xff, 0xff,
+            0x20, 0, 5, 0, 0xff, 0xff, 0xff, 0xff,
+        ]);
+        await using var h = new SensorHarness(new ProcessSensor());
+        await h.StartAsync();
+
+        using var child = Start(copy, ["0.3"]);
+        var start = await h.WaitForAsync(e => e.Type == EventType.ProcessStart && e.Process.Pid == child.Id, EventTimeout, "ProcessStart of the copy");
+        await child.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        var metadata = start.ProcessStart.Executable;
+        Assert.Equal("user::rwx,user:nobody:r-x,group::r-x,mask::r-x,other::r-x", metadata.Acl);
+        Assert.Contains("user.osprey.test", metadata.ExtendedAttributes);
+        Assert.Contains("system.posix_acl_access", metadata.ExtendedAttributes);
+        Assert.Equal(2UL, metadata.HardLinks);
+        var changed = await CommandRunner.RunAsync("stat", ["-c", "%Z", copy], cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(long.Parse(changed.Stdout.Trim(), CultureInfo.InvariantCulture), metadata.StatusChangedUs / 1_000_000);
+        var (device, inode, _, _) = await StatAsync(copy);
+        Assert.Equal(device + ":" + inode, metadata.FileId);
     }
 
     [Fact]
@@ -280,6 +318,17 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
         static int ReaderThreads() =>
             Directory.EnumerateDirectories("/proc/self/task").Count(t => File.ReadAllText(Path.Combine(t, "comm")).Trim() == "osprey-proc-con");
     }
+
+    private static unsafe void SetXattr(string path, string name, byte[] value)
+    {
+        fixed (byte* v = value)
+        {
+            Assert.True(SetXattrNative(path, name, v, (nuint)value.Length, 0) == 0, $"setxattr {name} failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "setxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static unsafe partial int SetXattrNative(string path, string name, byte* value, nuint size, int flags);
 
     private static void RequireRoot() =>
         Assert.True(Environment.IsPrivilegedProcess, "the process sensor tests need root (the proc connector requires CAP_NET_ADMIN); run them as root");
