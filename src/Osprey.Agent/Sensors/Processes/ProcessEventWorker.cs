@@ -158,8 +158,14 @@ internal sealed class ProcessEventWorker
         {
             info = null; // the PID already belongs to another process
         }
-        var complete = info is not null;
         var captured = e.Capture.AsSpan(0, Math.Max(e.ArgumentsLength, 0));
+        var capturedExe = CapturedExe(e);
+        if (info is not null && capturedExe is not null && info.ExePath is not null && info.ExePath != capturedExe)
+        {
+            // It executed another program before the table read it: that read belongs to the next exec event.
+            info = null;
+        }
+        var complete = info is not null;
         if (info is null)
         {
             info = FromFirstLook(e, t, ticks);
@@ -168,8 +174,14 @@ internal sealed class ProcessEventWorker
         {
             // It exited while the table read it: the first look still has the command line.
             var arguments = SplitNul(captured);
-            info = info with { Arguments = arguments, CommandLine = ProcFs.JoinCommandLine(arguments), ExePath = info.ExePath ?? CapturedExe(e) };
+            info = info with { Arguments = arguments, CommandLine = ProcFs.JoinCommandLine(arguments), ExePath = info.ExePath ?? capturedExe };
             complete = false;
+        }
+        else if (captured.Length > 0 && !SameArguments(captured, info.Arguments))
+        {
+            // Rewritten since (setproctitle) or the same program executed again: the arguments this exec had.
+            var arguments = SplitNul(captured);
+            info = info with { Arguments = arguments, CommandLine = ProcFs.JoinCommandLine(arguments) };
         }
         if (!complete)
         {
@@ -470,6 +482,32 @@ internal sealed class ProcessEventWorker
     }
 
     private void Emit(Event e) => _context.Emit(e);
+
+    /// <summary>Whether the NUL-separated bytes are these arguments (comparing without decoding when they are ASCII).</summary>
+    private static bool SameArguments(ReadOnlySpan<byte> bytes, IReadOnlyList<string> arguments)
+    {
+        // cmdline ends with a NUL after the last argument.
+        if (!bytes.IsEmpty && bytes[^1] == 0)
+        {
+            bytes = bytes[..^1];
+        }
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            var end = bytes.IndexOf((byte)0);
+            var part = end < 0 ? bytes : bytes[..end];
+            var argument = arguments[i].AsSpan();
+            if (!(System.Text.Ascii.Equals(part, argument) || (!System.Text.Ascii.IsValid(part) && Encoding.UTF8.GetString(part).AsSpan().SequenceEqual(argument))))
+            {
+                return false;
+            }
+            if (end < 0)
+            {
+                return i == arguments.Count - 1;
+            }
+            bytes = bytes[(end + 1)..];
+        }
+        return bytes.IsEmpty;
+    }
 
     private static List<string> SplitNul(ReadOnlySpan<byte> bytes)
     {

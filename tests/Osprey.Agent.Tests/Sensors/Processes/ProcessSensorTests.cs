@@ -169,6 +169,31 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task LoginUid_IsTheLoginUserWithItsPrimaryGroup()
+    {
+        RequireRoot();
+        await using var h = new SensorHarness(new ProcessSensor());
+        await h.StartAsync();
+        // The audit login UID is set once per login session; a fresh shell may set its own and then run a program.
+        using var child = Start("/bin/sh", ["-c", "echo 65534 > /proc/self/loginuid && exec /bin/sleep 0.3"]);
+        var start = await h.WaitForAsync(
+            e => e.Type == EventType.ProcessStart && e.Process.Pid == child.Id && e.Process.Name == "sleep", EventTimeout, "ProcessStart of sleep");
+        await child.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(0, child.ExitCode);
+        Assert.Equal("/bin/sleep 0.3", start.Process.CommandLine);
+        Assert.Equal("nobody", start.ProcessStart.Credentials.LoginUser.Name);
+        Assert.Equal("65534", start.ProcessStart.Credentials.LoginUser.Id);
+        Assert.Equal("nogroup", start.ProcessStart.Credentials.LoginGroup.Name);
+        Assert.Equal("root", start.ProcessStart.Credentials.User.Name);
+        // sh executed sleep in the same process: a second start with the same UniquePID.
+        var shell = Assert.Single(h.Events, e => e.Type == EventType.ProcessStart && e.Process.Pid == child.Id && e.Process.Name != "sleep");
+        Assert.Equal(shell.Process.UniquePid, start.Process.UniquePid);
+        Assert.Equal("/bin/sh -c \"echo 65534 > /proc/self/loginuid && exec /bin/sleep 0.3\"", shell.Process.CommandLine);
+        Assert.Equal(await RealPathAsync("/bin/sh"), shell.Process.File.Path);
+    }
+
+    [Fact]
     public async Task Environment_IsRedactedInTheEvent()
     {
         RequireRoot();
