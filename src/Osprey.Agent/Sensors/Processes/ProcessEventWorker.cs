@@ -14,6 +14,7 @@ namespace Osprey.Agent.Sensors.Processes;
 internal sealed class ProcessEventWorker
 {
     private const int MaxTimerWorkPerEvent = 4;
+    private const uint SetIdBits = 0xC00;
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
     private readonly SensorContext _context;
     private readonly ProcessSensorOptions _options;
@@ -166,16 +167,30 @@ internal sealed class ProcessEventWorker
             info = null;
         }
         var complete = info is not null;
+        var partial = info is null;
         if (info is null)
         {
             info = FromFirstLook(e, t, ticks);
+            if (InheritedIdentity(t, info) is { } inherited)
+            {
+                info = inherited;
+                complete = true;
+            }
         }
         else if (info.Arguments.Count == 0 && captured.Length > 0)
         {
-            // It exited while the table read it: the first look still has the command line.
+            // It exited while the table read it (a zombie keeps its IDs but not its memory or executable): the first
+            // look still has the command line and the executable's path.
             var arguments = SplitNul(captured);
-            info = info with { Arguments = arguments, CommandLine = ProcFs.JoinCommandLine(arguments), ExePath = info.ExePath ?? capturedExe };
-            complete = false;
+            var exe = info.ExePath ?? capturedExe;
+            info = info with
+            {
+                Arguments = arguments,
+                CommandLine = ProcFs.JoinCommandLine(arguments),
+                ExePath = exe,
+                Executable = info.Executable ?? (exe is null ? null : HashGone(exe, t?.ParentPid ?? info.ParentPid)),
+            };
+            partial = true;
         }
         else if (captured.Length > 0 && !SameArguments(captured, info.Arguments))
         {
@@ -183,9 +198,13 @@ internal sealed class ProcessEventWorker
             var arguments = SplitNul(captured);
             info = info with { Arguments = arguments, CommandLine = ProcFs.JoinCommandLine(arguments) };
         }
-        if (!complete)
+        if (partial)
         {
             Interlocked.Increment(ref _counters.PartialStartsField);
+        }
+        if (!complete)
+        {
+            Interlocked.Increment(ref _counters.StartsWithoutCredentialsField);
         }
         if (info.Arguments.Count == 0)
         {
@@ -260,6 +279,37 @@ internal sealed class ProcessEventWorker
     private FileHashes? HashGone(string exe, int parentPid) =>
         (parentPid > 0 ? _context.Hasher.TryHash(string.Create(CultureInfo.InvariantCulture, $"{ProcFs.Root}/{parentPid}/root{exe}")) : null)
         ?? _context.Hasher.TryHash(exe);
+
+    /// <summary>
+    /// The credentials, session and terminal of a process gone before it was read, when they are known without reading:
+    /// an exec keeps them unless the program is set-user-ID or set-group-ID, and the fork gave it its parent's unless a
+    /// change was reported since (UID, GID and SID events). Null when that cannot be said.
+    /// </summary>
+    private ProcessInfo? InheritedIdentity(TrackedProcess? t, ProcessInfo info)
+    {
+        // Its own last read (a credentials change, a fork announcement) if it had one, else its parent at the fork.
+        var basis = t is { Complete: true, Info: { } own } ? own : t is { Parent: { } parent, IdentityChanged: false } ? parent : null;
+        if (basis is null)
+        {
+            return null;
+        }
+        var status = info.Executable?.Status ?? (info.ExePath is null ? null : Libc.Stat(info.ExePath, followLinks: true, out _));
+        if (status is null || (status.Mode & SetIdBits) != 0)
+        {
+            return null;
+        }
+        return info with
+        {
+            Uid = basis.Uid,
+            Euid = basis.Euid,
+            Gid = basis.Gid,
+            Egid = basis.Egid,
+            LoginUid = basis.LoginUid,
+            Session = basis.Session,
+            AuditSession = basis.AuditSession,
+            TtyNumber = basis.TtyNumber,
+        };
+    }
 
     private static string? CapturedExe(in ConnectorEvent e)
     {
@@ -393,6 +443,10 @@ internal sealed class ProcessEventWorker
         if (read is null)
         {
             Interlocked.Increment(ref _counters.PartialStartsField);
+        }
+        if (!complete)
+        {
+            Interlocked.Increment(ref _counters.StartsWithoutCredentialsField);
         }
     }
 

@@ -283,8 +283,9 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
         Assert.Equal(0, warm.ExitCode);
         await Task.Delay(TimeSpan.FromSeconds(1), TestContext.Current.CancellationToken);
 
+        var trueSha256 = await Sha256SumAsync("/bin/true");
         var tag = "burst-" + Guid.NewGuid().ToString("N")[..8];
-        var (partial0, bare0) = (sensor.Counters.PartialStarts, sensor.Counters.StartsWithoutCommandLine);
+        var (partial0, bare0, anonymous0) = (sensor.Counters.PartialStarts, sensor.Counters.StartsWithoutCommandLine, sensor.Counters.StartsWithoutCredentials);
         var started = Stopwatch.StartNew();
         var result = await CommandRunner.RunAsync(
             "/bin/sh", ["-c", $"i=0; while [ $i -lt {count} ]; do /bin/true {tag} $i; i=$((i+1)); done"],
@@ -312,13 +313,19 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
             await Task.Delay(500, TestContext.Current.CancellationToken);
         }
         var complete = starts.Count(e => expected.Contains(e.Process.CommandLine));
+        var credentials = starts.Count(e => e.ProcessStart.Credentials?.User?.Name == "root" && e.ProcessStart.Credentials.EffectiveUser.Name == "root");
+        var hashed = starts.Count(e => e.Process.File?.Sha256 == trueSha256);
         output.WriteLine(
             $"burst: {count} execs of /bin/true in {elapsed.TotalMilliseconds:F0} ms; ProcessStart {starts.Count}, with the exact command line {complete}, " +
+            $"with credentials {credentials}, with the executable's SHA-256 {hashed}, " +
             $"ProcessStop {stops.Count}; partial starts {sensor.Counters.PartialStarts - partial0}, without command line {sensor.Counters.StartsWithoutCommandLine - bare0}, " +
+            $"without credentials {sensor.Counters.StartsWithoutCredentials - anonymous0}, " +
             $"kernel lost {sensor.Counters.KernelLostEvents}, queue waits {sensor.Counters.QueueWaits}");
         Assert.Equal(count, starts.Count);
         Assert.Equal(count, stops.Count);
         Assert.True(complete >= count * 99 / 100, $"only {complete} of {count} starts carried the exact command line");
+        Assert.True(credentials >= count * 99 / 100, $"only {credentials} of {count} starts carried credentials");
+        Assert.True(hashed >= count * 99 / 100, $"only {hashed} of {count} starts carried the executable's hash");
         Assert.All(stops, e => Assert.Equal(0, e.ProcessStop.ExitCode));
     }
 
