@@ -12,10 +12,11 @@ namespace Osprey.Agent.Sensors.Processes;
 /// </summary>
 internal sealed class ConnectorReader
 {
-    // Executable paths are short; a longer one is left to the enrichment thread's read (the first look reports it unknown).
-    private const int ExePathCapacity = 512;
+    // Room in a capture buffer: the command line, two paths (executable and working directory; a longer one is left to
+    // the enrichment thread's read), then the environment (CaptureEnvironmentBytes).
+    private const int CommandLineRoom = 4096;
+    private const int PathRoom = 512;
     private const int StatCapacity = 2048;
-    private const int StandardCapture = 4096;
     private readonly ProcConnectorSocket _socket;
     private readonly EventHandoff _queue;
     private readonly ProcessSensorOptions _options;
@@ -35,7 +36,7 @@ internal sealed class ConnectorReader
         _options = options;
         _counters = counters;
         _listenNonce = listenNonce;
-        _buffers = new CaptureBuffers(StandardCapture, keep: 512, preallocate: 128);
+        _buffers = new CaptureBuffers(CommandLineRoom + 2 * PathRoom + options.CaptureEnvironmentBytes, keep: 256, preallocate: 64);
     }
 
     /// <summary>Where the enrichment thread returns capture buffers.</summary>
@@ -196,7 +197,7 @@ internal sealed class ConnectorReader
     private void OnExec(ReadOnlySpan<byte> data, long timestamp, CancellationToken cancellationToken)
     {
         var pid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
-        var capture = Capture(pid, out var arguments, out var exe);
+        var capture = Capture(pid, out var arguments, out var exe, out var cwd, out var environment);
         if (!_startTicks.TryGetValue(pid, out var ticks))
         {
             ReadStat(pid, out ticks, out _);
@@ -211,35 +212,55 @@ internal sealed class ConnectorReader
             Capture = capture,
             ArgumentsLength = arguments,
             ExeLength = exe,
+            CwdLength = cwd,
+            EnvironmentLength = environment,
         }, cancellationToken);
     }
 
     /// <summary>
     /// The first look at a process that just executed: its command line first (what a short-lived process loses first
-    /// and what matters most), then its executable's path. Lengths are -1 when unreadable.
+    /// and what matters most), then its executable's path, working directory and environment. Lengths are -1 when
+    /// unreadable (or, for paths and the environment, longer than the room for them).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private byte[] Capture(int pid, out int arguments, out int exe)
+    private byte[] Capture(int pid, out int arguments, out int exe, out int cwd, out int environment)
     {
         Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
         var capture = _buffers.Rent();
-        var room = capture.Length - ExePathCapacity;
+        var room = CommandLineRoom;
         var pathLength = ProcRead.FormatPath(path, pid, "cmdline"u8);
         arguments = ProcRead.ReadFile(path[..pathLength], capture.AsSpan(0, room));
         if (arguments == room && room < _options.CaptureCommandLineBytes)
         {
             // A long command line (rare): a buffer of its own, read again.
             _buffers.Return(capture);
-            capture = new byte[_options.CaptureCommandLineBytes + ExePathCapacity];
+            capture = new byte[_options.CaptureCommandLineBytes + capture.Length - CommandLineRoom];
             room = _options.CaptureCommandLineBytes;
             arguments = ProcRead.ReadFile(path[..pathLength], capture.AsSpan(0, room));
         }
-        var used = Math.Max(arguments, 0);
-        pathLength = ProcRead.FormatPath(path, pid, "exe"u8);
-        exe = ProcRead.ReadLink(path[..pathLength], capture.AsSpan(used, ExePathCapacity));
         arguments = Math.Max(arguments, -1);
-        exe = exe >= ExePathCapacity ? -1 : Math.Max(exe, -1);
+        var used = Math.Max(arguments, 0);
+        exe = ReadLink(pid, "exe"u8, capture.AsSpan(used, PathRoom));
+        used += Math.Max(exe, 0);
+        cwd = ReadLink(pid, "cwd"u8, capture.AsSpan(used, PathRoom));
+        used += Math.Max(cwd, 0);
+        environment = -1;
+        var environmentRoom = capture.Length - used;
+        if (_options.CaptureEnvironmentBytes > 0 && environmentRoom > 0)
+        {
+            pathLength = ProcRead.FormatPath(path, pid, "environ"u8);
+            var read = ProcRead.ReadFile(path[..pathLength], capture.AsSpan(used, environmentRoom));
+            // A full buffer may be a cut environment: better none than a wrong one.
+            environment = read < environmentRoom ? Math.Max(read, -1) : -1;
+        }
         return capture;
+
+        static int ReadLink(int pid, ReadOnlySpan<byte> leaf, Span<byte> destination)
+        {
+            Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
+            var length = ProcRead.ReadLink(path[..ProcRead.FormatPath(path, pid, leaf)], destination);
+            return length >= destination.Length ? -1 : Math.Max(length, -1);
+        }
     }
 
     /// <summary>
@@ -258,7 +279,7 @@ internal sealed class ConnectorReader
         var self = Environment.ProcessId;
         for (var i = 0; i < 64; i++)
         {
-            _buffers.Return(Capture(self, out _, out _));
+            _buffers.Return(Capture(self, out _, out _, out _, out _));
             ReadStat(self, out var ticks, out _);
             _startTicks.TryGetValue(self, out _);
             Remember(self, ticks);

@@ -26,10 +26,12 @@ internal sealed class ProcessEventWorker
     private readonly Queue<(int Pid, string UniquePid, long DueNs)> _forkAnnouncements = new();
     private readonly long _forkAnnounceDelayNs;
     private readonly CaptureBuffers _buffers;
+    private readonly System.Text.RegularExpressions.Regex? _redaction;
 
     public ProcessEventWorker(SensorContext context, ProcessSensorOptions options, ProcessSensorCounters counters, CaptureBuffers buffers)
     {
         _buffers = buffers;
+        _redaction = Globs.ToRegex(context.Options.EnvironmentRedaction);
         _context = context;
         _options = options;
         _counters = counters;
@@ -159,7 +161,7 @@ internal sealed class ProcessEventWorker
         {
             info = null; // the PID already belongs to another process
         }
-        var captured = e.Capture.AsSpan(0, Math.Max(e.ArgumentsLength, 0));
+        var captured = e.CapturedArguments;
         var capturedExe = CapturedExe(e);
         if (info is not null && capturedExe is not null && info.ExePath is not null && info.ExePath != capturedExe)
         {
@@ -187,6 +189,8 @@ internal sealed class ProcessEventWorker
             {
                 Arguments = arguments,
                 CommandLine = ProcFs.JoinCommandLine(arguments),
+                Cwd = info.Cwd ?? (e.CapturedCwd.IsEmpty ? null : Encoding.UTF8.GetString(e.CapturedCwd)),
+                Environment = info.Environment.Count > 0 ? info.Environment : CapturedEnvironment(e),
                 ExePath = exe,
                 Executable = info.Executable ?? (exe is null ? null : HashGone(exe, t?.ParentPid ?? info.ParentPid)),
             };
@@ -254,7 +258,7 @@ internal sealed class ProcessEventWorker
             ticks = _clock.ToStartTicks(e.TimestampNs);
             uniquePid = _context.Processes.Identity.UniquePidOf(e.Pid, ticks);
         }
-        var arguments = e.ArgumentsLength > 0 ? SplitNul(e.Capture.AsSpan(0, e.ArgumentsLength)) : [];
+        var arguments = SplitNul(e.CapturedArguments);
         var exe = CapturedExe(e);
         return new ProcessInfo
         {
@@ -268,6 +272,8 @@ internal sealed class ProcessEventWorker
             ExePath = exe,
             Arguments = arguments,
             CommandLine = ProcFs.JoinCommandLine(arguments),
+            Cwd = e.CapturedCwd.IsEmpty ? null : Encoding.UTF8.GetString(e.CapturedCwd),
+            Environment = CapturedEnvironment(e),
             Executable = exe is null ? null : HashGone(exe, t?.ParentPid ?? 0),
         };
     }
@@ -313,12 +319,32 @@ internal sealed class ProcessEventWorker
 
     private static string? CapturedExe(in ConnectorEvent e)
     {
-        if (e.ExeLength <= 0 || e.Capture is null)
+        if (e.CapturedExe.IsEmpty)
         {
             return null;
         }
-        var path = Encoding.UTF8.GetString(e.Capture, Math.Max(e.ArgumentsLength, 0), e.ExeLength);
+        var path = Encoding.UTF8.GetString(e.CapturedExe);
         return path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^" (deleted)".Length] : path;
+    }
+
+    /// <summary>The environment the first look read, redacted as the process table redacts it; empty when it was not read.</summary>
+    private List<string> CapturedEnvironment(in ConnectorEvent e)
+    {
+        var environment = SplitNul(e.CapturedEnvironment);
+        if (_redaction is not null)
+        {
+            for (var i = 0; i < environment.Count; i++)
+            {
+                var entry = environment[i];
+                var equals = entry.IndexOf('=', StringComparison.Ordinal);
+                var name = equals < 0 ? entry : entry[..equals];
+                if (_redaction.IsMatch(name))
+                {
+                    environment[i] = $"{name}={ProcessTable.Redacted}";
+                }
+            }
+        }
+        return environment;
     }
 
     private void OnExit(in ConnectorEvent e)

@@ -30,6 +30,12 @@ public sealed record ProcessSensorOptions
     public int CaptureCommandLineBytes { get; init; } = 32 * 1024;
 
     /// <summary>
+    /// Most bytes of the environment captured the instant a process executes; a larger environment is left to the
+    /// enrichment thread's read (and is unknown if the process is gone by then). 0 captures none.
+    /// </summary>
+    public int CaptureEnvironmentBytes { get; init; } = 12 * 1024;
+
+    /// <summary>
     /// A process that forked and has not executed anything after this long gets a ProcessStart of its own (spawn syscall
     /// "fork"); one that exits sooner gets it just before its ProcessStop.
     /// </summary>
@@ -62,7 +68,8 @@ public sealed record ProcessSensorOptions
         var problems = new List<string>();
         Range(problems, nameof(ReceiveBufferBytes), ReceiveBufferBytes, 64 * 1024, 1 << 30);
         Range(problems, nameof(QueueCapacity), QueueCapacity, 16, 1 << 20);
-        Range(problems, nameof(CaptureCommandLineBytes), CaptureCommandLineBytes, 256, 1 << 20);
+        Range(problems, nameof(CaptureCommandLineBytes), CaptureCommandLineBytes, 4096, 1 << 20);
+        Range(problems, nameof(CaptureEnvironmentBytes), CaptureEnvironmentBytes, 0, 1 << 20);
         Range(problems, nameof(ModuleScansPerSecond), ModuleScansPerSecond, 1, 100_000);
         Range(problems, nameof(MaxModulesPerProcess), MaxModulesPerProcess, 16, 65_536);
         Range(problems, nameof(MaxMapsBytes), MaxMapsBytes, 4096, 64 << 20);

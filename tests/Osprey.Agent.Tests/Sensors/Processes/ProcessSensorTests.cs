@@ -289,6 +289,7 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
         var started = Stopwatch.StartNew();
         var result = await CommandRunner.RunAsync(
             "/bin/sh", ["-c", $"i=0; while [ $i -lt {count} ]; do /bin/true {tag} $i; i=$((i+1)); done"],
+            environment: new Dictionary<string, string> { ["OSPREY_BURST_SECRET"] = "hunter2" },
             timeout: TimeSpan.FromMinutes(1), cancellationToken: TestContext.Current.CancellationToken);
         var elapsed = started.Elapsed;
         Assert.Equal(0, result.ExitCode);
@@ -315,9 +316,10 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
         var complete = starts.Count(e => expected.Contains(e.Process.CommandLine));
         var credentials = starts.Count(e => e.ProcessStart.Credentials?.User?.Name == "root" && e.ProcessStart.Credentials.EffectiveUser.Name == "root");
         var hashed = starts.Count(e => e.Process.File?.Sha256 == trueSha256);
+        var contexts = starts.Count(e => e.ProcessStart.Cwd == Environment.CurrentDirectory && e.ProcessStart.Environment.Contains("OSPREY_BURST_SECRET=[redacted]"));
         output.WriteLine(
             $"burst: {count} execs of /bin/true in {elapsed.TotalMilliseconds:F0} ms; ProcessStart {starts.Count}, with the exact command line {complete}, " +
-            $"with credentials {credentials}, with the executable's SHA-256 {hashed}, " +
+            $"with credentials {credentials}, with the executable's SHA-256 {hashed}, with working directory and (redacted) environment {contexts}, " +
             $"ProcessStop {stops.Count}; partial starts {sensor.Counters.PartialStarts - partial0}, without command line {sensor.Counters.StartsWithoutCommandLine - bare0}, " +
             $"without credentials {sensor.Counters.StartsWithoutCredentials - anonymous0}, " +
             $"kernel lost {sensor.Counters.KernelLostEvents}, queue waits {sensor.Counters.QueueWaits}");
@@ -326,6 +328,8 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
         Assert.True(complete >= count * 99 / 100, $"only {complete} of {count} starts carried the exact command line");
         Assert.True(credentials >= count * 99 / 100, $"only {credentials} of {count} starts carried credentials");
         Assert.True(hashed >= count * 99 / 100, $"only {hashed} of {count} starts carried the executable's hash");
+        Assert.True(contexts >= count * 99 / 100, $"only {contexts} of {count} starts carried their working directory and environment");
+        Assert.DoesNotContain(starts, e => e.ProcessStart.Environment.Any(v => v.Contains("hunter2", StringComparison.Ordinal)));
         Assert.All(stops, e => Assert.Equal(0, e.ProcessStop.ExitCode));
     }
 
