@@ -100,7 +100,7 @@ public static class ProcFs
                 return null;
             }
             var text = buffer.AsSpan(0, length);
-            (uint, uint)? uids = null, gids = null;
+            (uint Real, uint Effective)? uids = null, gids = null;
             while (!text.IsEmpty)
             {
                 var end = text.IndexOf((byte)'\n');
@@ -115,7 +115,7 @@ public static class ProcFs
                 }
                 text = end < 0 ? [] : text[(end + 1)..];
             }
-            return uids is var (uid, euid) && gids is var (gid, egid) ? (uid, euid, gid, egid) : null;
+            return uids is { } u && gids is { } g ? (u.Real, u.Effective, g.Real, g.Effective) : null;
         }
         finally
         {
@@ -123,7 +123,7 @@ public static class ProcFs
         }
 
         // "\t0\t0\t0\t0": real, effective, saved, filesystem.
-        static (uint, uint)? Ids(ReadOnlySpan<byte> values)
+        static (uint Real, uint Effective)? Ids(ReadOnlySpan<byte> values)
         {
             values = values.TrimStart("\t "u8);
             if (!Utf8Parser.TryParse(values, out uint real, out var used))
