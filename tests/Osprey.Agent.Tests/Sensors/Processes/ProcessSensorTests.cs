@@ -235,6 +235,33 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task LongLivedFork_IsAnnouncedWhileItRuns_AndParentsWhatItStarts()
+    {
+        RequireRoot();
+        await using var h = new SensorHarness(new ProcessSensor());
+        await h.StartAsync();
+        // The subshell never executes anything itself; it runs sleep four times, then exits with 7.
+        using var child = Start("/bin/sh", ["-c", "(for i in 1 2 3 4; do sleep 0.4; done; exit 7); true"]);
+        var shell = await h.WaitForAsync(e => e.Type == EventType.ProcessStart && e.Process.Pid == child.Id, EventTimeout, "ProcessStart of sh");
+        var forked = await h.WaitForAsync(
+            e => e.Type == EventType.ProcessStart && e.ProcessStart.SpawnSyscall == "fork" && e.ParentUniquePid == shell.Process.UniquePid,
+            EventTimeout, "fork ProcessStart of the subshell");
+        var announcedWhileRunning = File.Exists($"/proc/{forked.Process.Pid}/stat");
+        var stop = await h.WaitForAsync(e => e.Type == EventType.ProcessStop && e.Process.UniquePid == forked.Process.UniquePid, EventTimeout, "ProcessStop of the subshell");
+        await child.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.True(announcedWhileRunning, "the subshell was announced only at its exit");
+        Assert.True(forked.ProcessStart.Credentials is not null, "the live subshell's credentials were read");
+        Assert.Equal(shell.Process.CommandLine, forked.Process.CommandLine);
+        // The event is dated at the fork, not when the sensor announced it.
+        Assert.InRange(forked.TimeUs - shell.TimeUs, 0, 500_000);
+        Assert.Equal(7, stop.ProcessStop.ExitCode);
+        var sleeps = h.Events.Where(e => e.Type == EventType.ProcessStart && e.Process.Name == "sleep" && e.ParentUniquePid == forked.Process.UniquePid).ToList();
+        Assert.Equal(4, sleeps.Count);
+        Assert.All(sleeps, e => Assert.Equal("sleep 0.4", e.Process.CommandLine));
+    }
+
+    [Fact]
     public async Task DynamicProgram_ReportsLibcOnceWithItsHashAndBase()
     {
         RequireRoot();
