@@ -23,8 +23,11 @@ public sealed record ProcessSensorOptions
     /// </summary>
     public int? WorkerNice { get; init; } = -5;
 
-    /// <summary>Connector messages waiting between the socket reader and the enrichment thread.</summary>
-    public int QueueCapacity { get; init; } = 4096;
+    /// <summary>
+    /// Connector messages waiting between the socket reader and the enrichment thread. Each waiting exec holds a capture
+    /// buffer (about 17 KB with the default environment room), so this also bounds that memory (about 35 MB when full).
+    /// </summary>
+    public int QueueCapacity { get; init; } = 2048;
 
     /// <summary>Most bytes of a command line captured the instant a process executes (the copy used when it is gone before enrichment).</summary>
     public int CaptureCommandLineBytes { get; init; } = 32 * 1024;
