@@ -43,6 +43,8 @@ public sealed class AgentOptions
 
     public FileSensorSettings Files { get; set; } = new();
 
+    public Sensors.Processes.ProcessSensorOptions Processes { get; set; } = new();
+
     public Sensors.Files.FileSensorOptions FileSensor { get; set; } = new();
 
     public Sensors.HostState.HostStateOptions HostState { get; set; } = new();
@@ -103,6 +105,7 @@ public sealed class AgentOptions
                 problems.Add($"file path '{path}' is not absolute");
             }
         }
+        problems.AddRange(Processes.Validate());
         problems.AddRange(FileSensor.Validate());
         problems.AddRange(Network.Validate());
         problems.AddRange(Dns.Validate());

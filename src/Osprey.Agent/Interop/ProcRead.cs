@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Osprey.Agent.Interop;
@@ -29,6 +30,7 @@ internal static unsafe partial class ProcRead
     private static partial int Close(int fd);
 
     /// <summary>Writes "/proc/PID/LEAF" and a terminating NUL; returns the length including the NUL.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int FormatPath(Span<byte> destination, int pid, ReadOnlySpan<byte> leaf)
     {
         "/proc/"u8.CopyTo(destination);
@@ -49,6 +51,7 @@ internal static unsafe partial class ProcRead
     }
 
     /// <summary>Reads from the start of the file until end of file or until the buffer is full; -errno when it cannot be opened or read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ReadFile(ReadOnlySpan<byte> path, Span<byte> buffer)
     {
         int fd;
@@ -113,6 +116,7 @@ internal static unsafe partial class ProcRead
     }
 
     /// <summary>The target of a symbolic link (not NUL-terminated); -errno when it cannot be read. A target longer than the buffer is cut.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int ReadLink(ReadOnlySpan<byte> path, Span<byte> buffer)
     {
         fixed (byte* p = path)
@@ -123,6 +127,7 @@ internal static unsafe partial class ProcRead
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int OpenRetrying(byte* path)
     {
         while (true)
@@ -140,6 +145,7 @@ internal static unsafe partial class ProcRead
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int ReadToEnd(int fd, Span<byte> buffer)
     {
         var length = 0;

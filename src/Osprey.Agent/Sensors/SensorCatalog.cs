@@ -14,7 +14,7 @@ public static class SensorCatalog
         // The agent's own state directory is never recorded: its outbox writes would feed the file sensor.
         List<ISensor> all =
         [
-            new Processes.ProcessSensor(),
+            new Processes.ProcessSensor(options.Processes),
             new Files.FileSensor([paths.Directory], options.FileSensor),
             new Network.NetworkSensor(options.Network),
             new Network.DnsSensor(options.Dns),

@@ -26,7 +26,7 @@ internal struct ConnectorEvent
     /// <summary>Fork: the child is a kernel thread (PF_KTHREAD).</summary>
     public bool KernelThread;
 
-    /// <summary>Exec: cmdline bytes, then the executable path; rented from the shared array pool.</summary>
+    /// <summary>Exec: cmdline bytes, then the executable path, the working directory and environ bytes (from the reader's capture buffers).</summary>
     public byte[]? Capture;
 
     /// <summary>Exec: length of the cmdline bytes in <see cref="Capture"/>, -1 when it could not be read.</summary>
@@ -35,9 +35,28 @@ internal struct ConnectorEvent
     /// <summary>Exec: length of the executable path after the cmdline bytes, -1 when it could not be read.</summary>
     public int ExeLength;
 
+    /// <summary>Exec: length of the working directory after the executable path, -1 when it could not be read.</summary>
+    public int CwdLength;
+
+    /// <summary>Exec: length of the environ bytes after the working directory, -1 when not read in full.</summary>
+    public int EnvironmentLength;
+
+    public readonly ReadOnlySpan<byte> CapturedArguments => Part(0, ArgumentsLength);
+
+    public readonly ReadOnlySpan<byte> CapturedExe => Part(Skip(ArgumentsLength), ExeLength);
+
+    public readonly ReadOnlySpan<byte> CapturedCwd => Part(Skip(ArgumentsLength) + Skip(ExeLength), CwdLength);
+
+    public readonly ReadOnlySpan<byte> CapturedEnvironment => Part(Skip(ArgumentsLength) + Skip(ExeLength) + Skip(CwdLength), EnvironmentLength);
+
     /// <summary>Loss: how many events the kernel dropped.</summary>
     public long LostCount;
 
     /// <summary>Loss: why.</summary>
     public string? LossReason;
+
+    private static int Skip(int length) => Math.Max(length, 0);
+
+    private readonly ReadOnlySpan<byte> Part(int start, int length) =>
+        Capture is null || length <= 0 ? [] : Capture.AsSpan(start, length);
 }

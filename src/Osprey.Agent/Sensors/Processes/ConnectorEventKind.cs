@@ -9,4 +9,7 @@ internal enum ConnectorEventKind : byte
     CredentialsChanged,
     SessionChanged,
     Loss,
+
+    /// <summary>Sent once at start to compile the queue path; ignored.</summary>
+    WarmUp,
 }

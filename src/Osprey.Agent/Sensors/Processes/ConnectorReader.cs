@@ -1,6 +1,6 @@
-using System.Buffers;
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using Osprey.Agent.Interop;
 
 namespace Osprey.Agent.Sensors.Processes;
@@ -12,28 +12,35 @@ namespace Osprey.Agent.Sensors.Processes;
 /// </summary>
 internal sealed class ConnectorReader
 {
-    private const int ExePathCapacity = 4096;
-    private const int StatCapacity = 1024;
-    private const int InitialCapture = 4096;
+    // Room in a capture buffer: the command line, two paths (executable and working directory; a longer one is left to
+    // the enrichment thread's read), then the environment (CaptureEnvironmentBytes).
+    private const int CommandLineRoom = 4096;
+    private const int PathRoom = 512;
+    private const int StatCapacity = 2048;
     private readonly ProcConnectorSocket _socket;
-    private readonly BlockingCollection<ConnectorEvent> _queue;
+    private readonly EventHandoff _queue;
     private readonly ProcessSensorOptions _options;
     private readonly ProcessSensorCounters _counters;
     private readonly uint _listenNonce;
+    private readonly CaptureBuffers _buffers;
     private readonly TaskCompletionSource<int> _ack = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Start ticks read at fork, so an exec or exit of a process that is already gone still has its UniquePID.
     private readonly Dictionary<int, long> _startTicks = [];
     private long[] _lastSequence = [];
     private long _overflowsNotMatched;
 
-    public ConnectorReader(ProcConnectorSocket socket, BlockingCollection<ConnectorEvent> queue, ProcessSensorOptions options, ProcessSensorCounters counters, uint listenNonce)
+    public ConnectorReader(ProcConnectorSocket socket, EventHandoff queue, ProcessSensorOptions options, ProcessSensorCounters counters, uint listenNonce)
     {
         _socket = socket;
         _queue = queue;
         _options = options;
         _counters = counters;
         _listenNonce = listenNonce;
+        _buffers = new CaptureBuffers(CommandLineRoom + 2 * PathRoom + options.CaptureEnvironmentBytes, keep: 256, preallocate: 64);
     }
+
+    /// <summary>Where the enrichment thread returns capture buffers.</summary>
+    public CaptureBuffers Buffers => _buffers;
 
     /// <summary>The kernel's answer to our listen request: 0 or an errno.</summary>
     public Task<int> Acknowledged => _ack.Task;
@@ -41,16 +48,24 @@ internal sealed class ConnectorReader
     /// <summary>Why the reader stopped, when it was not cancelled.</summary>
     public string? Error { get; private set; }
 
-    /// <summary>The errno of setting the reader's nice value, 0 when it was set or left alone.</summary>
+    /// <summary>The errno of making the reader real-time, 0 when it is or was not asked to be.</summary>
+    public int RealTimeErrno { get; private set; }
+
+    /// <summary>The errno of setting the reader's nice value, 0 when it was set or not needed.</summary>
     public int NiceErrno { get; private set; }
 
     public void Run(CancellationToken cancellationToken)
     {
-        if (_options.ReaderNice is { } nice)
+        if (_options.ReaderRealTimePriority is { } priority)
         {
-            NiceErrno = ThreadNice.SetCurrentThreadNice(nice);
+            RealTimeErrno = ThreadScheduling.SetCurrentThreadRealTime(priority);
+        }
+        if ((_options.ReaderRealTimePriority is null || RealTimeErrno != 0) && _options.ReaderNice is { } nice)
+        {
+            NiceErrno = ThreadScheduling.SetCurrentThreadNice(nice);
         }
         var buffer = new byte[16 * 1024];
+        WarmUp(cancellationToken);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -81,9 +96,6 @@ internal sealed class ConnectorReader
         catch (OperationCanceledException)
         {
         }
-        catch (InvalidOperationException) when (_queue.IsAddingCompleted)
-        {
-        }
         finally
         {
             _ack.TrySetResult(-1);
@@ -91,7 +103,8 @@ internal sealed class ConnectorReader
         }
     }
 
-    private void ParseDatagram(ReadOnlySpan<byte> datagram, CancellationToken cancellationToken)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void ParseDatagram(ReadOnlySpan<byte> datagram, CancellationToken cancellationToken)
     {
         while (datagram.Length >= ProcConnector.NlmsgHeaderSize)
         {
@@ -117,6 +130,7 @@ internal sealed class ConnectorReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Handle(ReadOnlySpan<byte> message, CancellationToken cancellationToken)
     {
         var what = BinaryPrimitives.ReadUInt32LittleEndian(message[ProcConnector.WhatOffset..]);
@@ -156,6 +170,7 @@ internal sealed class ConnectorReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnFork(ReadOnlySpan<byte> data, long timestamp, CancellationToken cancellationToken)
     {
         var parentTgid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
@@ -178,24 +193,11 @@ internal sealed class ConnectorReader
         }, cancellationToken);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnExec(ReadOnlySpan<byte> data, long timestamp, CancellationToken cancellationToken)
     {
         var pid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
-        Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
-        // The command line first: it is what a short-lived process loses first and what matters most.
-        var capture = ArrayPool<byte>.Shared.Rent(InitialCapture);
-        var pathLength = ProcRead.FormatPath(path, pid, "cmdline"u8);
-        var arguments = ProcRead.ReadAll(path[..pathLength], ref capture, _options.CaptureCommandLineBytes);
-        var used = Math.Max(arguments, 0);
-        if (capture.Length - used < ExePathCapacity)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent(used + ExePathCapacity);
-            capture.AsSpan(0, used).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(capture);
-            capture = larger;
-        }
-        pathLength = ProcRead.FormatPath(path, pid, "exe"u8);
-        var exe = ProcRead.ReadLink(path[..pathLength], capture.AsSpan(used, ExePathCapacity));
+        var capture = Capture(pid, out var arguments, out var exe, out var cwd, out var environment);
         if (!_startTicks.TryGetValue(pid, out var ticks))
         {
             ReadStat(pid, out ticks, out _);
@@ -208,11 +210,85 @@ internal sealed class ConnectorReader
             StartTicks = ticks,
             TimestampNs = timestamp,
             Capture = capture,
-            ArgumentsLength = arguments < 0 ? -1 : arguments,
-            ExeLength = exe < 0 ? -1 : exe,
+            ArgumentsLength = arguments,
+            ExeLength = exe,
+            CwdLength = cwd,
+            EnvironmentLength = environment,
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// The first look at a process that just executed: its command line first (what a short-lived process loses first
+    /// and what matters most), then its executable's path, working directory and environment. Lengths are -1 when
+    /// unreadable (or, for paths and the environment, longer than the room for them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private byte[] Capture(int pid, out int arguments, out int exe, out int cwd, out int environment)
+    {
+        Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
+        var capture = _buffers.Rent();
+        var room = CommandLineRoom;
+        var pathLength = ProcRead.FormatPath(path, pid, "cmdline"u8);
+        arguments = ProcRead.ReadFile(path[..pathLength], capture.AsSpan(0, room));
+        if (arguments == room && room < _options.CaptureCommandLineBytes)
+        {
+            // A long command line (rare): a buffer of its own, read again.
+            _buffers.Return(capture);
+            capture = new byte[_options.CaptureCommandLineBytes + capture.Length - CommandLineRoom];
+            room = _options.CaptureCommandLineBytes;
+            arguments = ProcRead.ReadFile(path[..pathLength], capture.AsSpan(0, room));
+        }
+        arguments = Math.Max(arguments, -1);
+        var used = Math.Max(arguments, 0);
+        exe = ReadLink(pid, "exe"u8, capture.AsSpan(used, PathRoom));
+        used += Math.Max(exe, 0);
+        cwd = ReadLink(pid, "cwd"u8, capture.AsSpan(used, PathRoom));
+        used += Math.Max(cwd, 0);
+        environment = -1;
+        var environmentRoom = capture.Length - used;
+        if (_options.CaptureEnvironmentBytes > 0 && environmentRoom > 0)
+        {
+            pathLength = ProcRead.FormatPath(path, pid, "environ"u8);
+            var read = ProcRead.ReadFile(path[..pathLength], capture.AsSpan(used, environmentRoom));
+            // A full buffer may be a cut environment: better none than a wrong one.
+            environment = read < environmentRoom ? Math.Max(read, -1) : -1;
+        }
+        return capture;
+
+        static int ReadLink(int pid, ReadOnlySpan<byte> leaf, Span<byte> destination)
+        {
+            Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
+            var length = ProcRead.ReadLink(path[..ProcRead.FormatPath(path, pid, leaf)], destination);
+            return length >= destination.Length ? -1 : Math.Max(length, -1);
+        }
+    }
+
+    /// <summary>
+    /// Compiles the message path and runs the /proc reads on this process, so the first real exec does not wait for the
+    /// JIT (a millisecond is a process missed).
+    /// </summary>
+    private void WarmUp(CancellationToken cancellationToken)
+    {
+        foreach (var name in (ReadOnlySpan<string>)[nameof(ParseDatagram), nameof(Handle), nameof(OnFork), nameof(OnExec), nameof(OnExit), nameof(OnLeaderEvent), nameof(TrackSequence), nameof(Remember), nameof(Enqueue), nameof(Capture)])
+        {
+            if (typeof(ConnectorReader).GetMethod(name, BindingFlags.Instance | BindingFlags.NonPublic) is { } method)
+            {
+                RuntimeHelpers.PrepareMethod(method.MethodHandle);
+            }
+        }
+        var self = Environment.ProcessId;
+        for (var i = 0; i < 64; i++)
+        {
+            _buffers.Return(Capture(self, out _, out _, out _, out _));
+            ReadStat(self, out var ticks, out _);
+            _startTicks.TryGetValue(self, out _);
+            Remember(self, ticks);
+            _startTicks.Remove(self, out _);
+        }
+        Enqueue(new ConnectorEvent { Kind = ConnectorEventKind.WarmUp }, cancellationToken);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnExit(ReadOnlySpan<byte> data, long timestamp, CancellationToken cancellationToken)
     {
         var pid = BinaryPrimitives.ReadInt32LittleEndian(data);
@@ -237,6 +313,7 @@ internal sealed class ConnectorReader
         }, cancellationToken);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnLeaderEvent(ReadOnlySpan<byte> data, long timestamp, ConnectorEventKind kind, CancellationToken cancellationToken)
     {
         var pid = BinaryPrimitives.ReadInt32LittleEndian(data);
@@ -251,6 +328,7 @@ internal sealed class ConnectorReader
     /// The kernel numbers messages per CPU and sends each CPU's in order, so a gap is the exact count of messages
     /// this socket lost. Overflows already reported one loss each; gaps report the rest.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TrackSequence(uint cpu, uint sequence, CancellationToken cancellationToken)
     {
         if (cpu >= 65_536)
@@ -284,6 +362,7 @@ internal sealed class ConnectorReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Remember(int pid, long ticks)
     {
         if (ticks < 0)
@@ -298,6 +377,7 @@ internal sealed class ConnectorReader
         _startTicks[pid] = ticks;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ReadStat(int pid, out long ticks, out uint flags)
     {
         Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
@@ -311,6 +391,7 @@ internal sealed class ConnectorReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Enqueue(in ConnectorEvent e, CancellationToken cancellationToken)
     {
         if (_queue.TryAdd(e))

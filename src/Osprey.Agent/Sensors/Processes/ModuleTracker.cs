@@ -30,13 +30,13 @@ internal sealed class ModuleTracker
     private double _tokens;
     private long _refilledNs;
     private long _nextSweepNs;
-    private long _scans;
-    private long _reported;
+    private readonly ProcessSensorCounters _counters;
 
     public ModuleTracker(
-        SensorContext context, ProcessSensorOptions options, ProcessEventFactory factory, KernelTime clock,
+        SensorContext context, ProcessSensorOptions options, ProcessSensorCounters counters, ProcessEventFactory factory, KernelTime clock,
         Func<int, ProcessInfo?> resolve, Action<Event> emit)
     {
+        _counters = counters;
         _context = context;
         _options = options;
         _factory = factory;
@@ -55,22 +55,19 @@ internal sealed class ModuleTracker
         _nextSweepNs = now;
     }
 
-    public long Scans => Interlocked.Read(ref _scans);
-
-    public long Reported => Interlocked.Read(ref _reported);
-
-    /// <summary>The earliest time (monotonic ns) at which work is due.</summary>
-    public long NextDueNs
+    /// <summary>The earliest time (monotonic ns) at which a read can be done: work is due and the rate limit allows it.</summary>
+    public long NextDueNs(long nowNs)
     {
-        get
+        var rate = _options.ModuleScansPerSecond;
+        var tokens = Math.Min(rate, _tokens + (nowNs - _refilledNs) * (double)rate / 1_000_000_000);
+        var allowed = tokens >= 1 ? nowNs : nowNs + (long)((1 - tokens) * 1_000_000_000 / rate) + 1;
+        // A sweep waits for the previous one to drain.
+        var next = _periodic.Count > 0 ? allowed : _nextSweepNs;
+        if (_followUps.TryPeek(out _, out var due))
         {
-            var next = _nextSweepNs;
-            if (_periodic.Count > 0)
-            {
-                next = Math.Min(next, _refilledNs + 1_000_000_000 / _options.ModuleScansPerSecond);
-            }
-            return _followUps.TryPeek(out _, out var due) ? Math.Min(due, next) : next;
+            next = Math.Min(next, Math.Max(due, allowed));
         }
+        return next;
     }
 
     /// <summary>A new image: every library it maps from now on is new, so reads after the exec report them all.</summary>
@@ -105,27 +102,43 @@ internal sealed class ModuleTracker
             Sweep();
             _nextSweepNs = nowNs + (long)_options.ModuleRescanInterval.TotalNanoseconds;
         }
-        while (maxReads > 0 && _tokens >= 1)
+        while (true)
         {
+            // Reads of processes that exited since they were queued cost nothing and are dropped first.
             int pid;
+            bool followUp;
             if (_followUps.TryPeek(out var next, out var due) && due <= nowNs)
             {
-                _followUps.Dequeue();
                 pid = next;
+                followUp = true;
             }
-            else if (_periodic.TryDequeue(out next))
+            else if (_periodic.TryPeek(out next))
             {
                 pid = next;
+                followUp = false;
             }
             else
             {
                 return;
             }
-            if (!_states.TryGetValue(pid, out var state))
+            var live = _states.TryGetValue(pid, out var state);
+            if (live && (maxReads <= 0 || _tokens < 1))
+            {
+                return;
+            }
+            if (followUp)
+            {
+                _followUps.Dequeue();
+            }
+            else
+            {
+                _periodic.Dequeue();
+            }
+            if (!live)
             {
                 continue;
             }
-            state.Queued = false;
+            state!.Queued = false;
             _tokens--;
             maxReads--;
             Scan(pid, state, nowNs);
@@ -186,7 +199,7 @@ internal sealed class ModuleTracker
         Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
         var length = ProcRead.FormatPath(path, pid, "maps"u8);
         var read = ProcRead.ReadAll(path[..length], ref _maps, _options.MaxMapsBytes);
-        Interlocked.Increment(ref _scans);
+        Interlocked.Increment(ref _counters.ModuleScansField);
         if (read <= 0)
         {
             return;
@@ -231,7 +244,7 @@ internal sealed class ModuleTracker
             ? ProcessEventFactory.FileIdOf(module.Device, module.Inode)
             : ProcessEventFactory.FileIdOf(status.Device, status.Inode);
         _emit(_factory.ModuleLoad(info, modulePath, hashes, status, fileId, module.BaseAddress, _clock.ToUnixUs(nowNs)));
-        Interlocked.Increment(ref _reported);
+        Interlocked.Increment(ref _counters.ModuleLoadsField);
     }
 
     private void Prune()

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
 using Osprey.Agent.Interop;
@@ -11,6 +13,7 @@ public sealed record ProcStat(int Pid, string Comm, char State, int ParentPid, i
 public static class ProcFs
 {
     public const string Root = "/proc";
+    private const int StatCapacity = 2048;
 
     /// <summary>This boot's ID (/proc/sys/kernel/random/boot_id).</summary>
     public static string BootId() => File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
@@ -30,60 +33,128 @@ public static class ProcFs
 
     public static ProcStat? ReadStat(int pid)
     {
-        var text = ReadText($"{Root}/{pid}/stat");
-        return text is null ? null : ParseStat(text);
+        // Read on every exec and every table lookup: parsed from a stack buffer, so only the record and comm are allocated.
+        Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
+        Span<byte> stat = stackalloc byte[StatCapacity];
+        var length = ProcRead.ReadFile(path[..ProcRead.FormatPath(path, pid, "stat"u8)], stat);
+        return length <= 0 ? null : ParseStat(stat[..length]);
     }
 
     /// <summary>Parses /proc/PID/stat; comm is between the first '(' and the last ')', since it may hold both.</summary>
-    public static ProcStat? ParseStat(string text)
+    public static ProcStat? ParseStat(string text) => ParseStat(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>Parses the bytes of /proc/PID/stat; null when they are malformed.</summary>
+    public static ProcStat? ParseStat(ReadOnlySpan<byte> text)
     {
-        var open = text.IndexOf('(', StringComparison.Ordinal);
-        var close = text.LastIndexOf(')');
-        if (open < 0 || close < open)
+        var open = text.IndexOf((byte)'(');
+        var close = text.LastIndexOf((byte)')');
+        if (open < 0 || close < open || close + 2 > text.Length || !Utf8Parser.TryParse(text[..open].Trim((byte)' '), out int pid, out _))
         {
             return null;
         }
-        var fields = text[(close + 2)..].Split(' ');
-        // fields[0] is field 3 (state); start time is field 22.
-        if (fields.Length < 20 || !int.TryParse(text.AsSpan(0, open).Trim(), CultureInfo.InvariantCulture, out var pid))
+        // Field 3 (state) is index 0 after the comm; start time (field 22) is index 19.
+        var rest = text[(close + 2)..];
+        var state = '\0';
+        int parent = 0, group = 0, session = 0, tty = 0;
+        for (var index = 0; ; index++)
         {
-            return null;
+            var space = rest.IndexOf((byte)' ');
+            var field = space < 0 ? rest.TrimEnd((byte)'\n') : rest[..space];
+            if (index == 19)
+            {
+                return Utf8Parser.TryParse(field, out long startTicks, out _) && state != '\0'
+                    ? new ProcStat(pid, Encoding.UTF8.GetString(text[(open + 1)..close]), state, parent, group, session, tty, startTicks)
+                    : null;
+            }
+            var ok = index switch
+            {
+                0 => field.Length > 0,
+                1 => Utf8Parser.TryParse(field, out parent, out _),
+                2 => Utf8Parser.TryParse(field, out group, out _),
+                3 => Utf8Parser.TryParse(field, out session, out _),
+                4 => Utf8Parser.TryParse(field, out tty, out _),
+                _ => true,
+            };
+            if (!ok || space < 0)
+            {
+                return null;
+            }
+            if (index == 0)
+            {
+                state = (char)field[0];
+            }
+            rest = rest[(space + 1)..];
         }
-        return new ProcStat(
-            pid, text[(open + 1)..close], fields[0][0], Int(fields[1]), Int(fields[2]), Int(fields[3]), Int(fields[4]),
-            long.Parse(fields[19], CultureInfo.InvariantCulture));
     }
 
     /// <summary>Real and effective user and group IDs from /proc/PID/status.</summary>
     public static (uint Uid, uint Euid, uint Gid, uint Egid)? ReadIds(int pid)
     {
-        var text = ReadText($"{Root}/{pid}/status");
-        if (text is null)
+        Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
         {
-            return null;
+            var length = ProcRead.ReadAll(path[..ProcRead.FormatPath(path, pid, "status"u8)], ref buffer, 1 << 20);
+            if (length <= 0)
+            {
+                return null;
+            }
+            var text = buffer.AsSpan(0, length);
+            (uint Real, uint Effective)? uids = null, gids = null;
+            while (!text.IsEmpty)
+            {
+                var end = text.IndexOf((byte)'\n');
+                var line = end < 0 ? text : text[..end];
+                if (line.StartsWith("Uid:"u8))
+                {
+                    uids = Ids(line[4..]);
+                }
+                else if (line.StartsWith("Gid:"u8))
+                {
+                    gids = Ids(line[4..]);
+                }
+                text = end < 0 ? [] : text[(end + 1)..];
+            }
+            return uids is { } u && gids is { } g ? (u.Real, u.Effective, g.Real, g.Effective) : null;
         }
-        uint[]? uids = null, gids = null;
-        foreach (var line in text.Split('\n'))
+        finally
         {
-            if (line.StartsWith("Uid:", StringComparison.Ordinal))
-            {
-                uids = Ids(line);
-            }
-            else if (line.StartsWith("Gid:", StringComparison.Ordinal))
-            {
-                gids = Ids(line);
-            }
+            ArrayPool<byte>.Shared.Return(buffer);
         }
-        return uids is [var uid, var euid, ..] && gids is [var gid, var egid, ..] ? (uid, euid, gid, egid) : null;
 
-        static uint[] Ids(string line) =>
-            [.. line[4..].Split(['\t', ' '], StringSplitOptions.RemoveEmptyEntries).Select(v => uint.Parse(v, CultureInfo.InvariantCulture))];
+        // "\t0\t0\t0\t0": real, effective, saved, filesystem.
+        static (uint Real, uint Effective)? Ids(ReadOnlySpan<byte> values)
+        {
+            values = values.TrimStart("\t "u8);
+            if (!Utf8Parser.TryParse(values, out uint real, out var used))
+            {
+                return null;
+            }
+            values = values[used..].TrimStart("\t "u8);
+            return Utf8Parser.TryParse(values, out uint effective, out _) ? (real, effective) : null;
+        }
     }
 
     /// <summary>The argument vector (/proc/PID/cmdline split at NUL); empty for kernel threads.</summary>
-    public static IReadOnlyList<string> ReadArguments(int pid) => SplitNul(ReadBytes($"{Root}/{pid}/cmdline"));
+    public static IReadOnlyList<string> ReadArguments(int pid) => ReadNulSeparated(pid, "cmdline"u8);
 
-    public static IReadOnlyList<string> ReadEnvironment(int pid) => SplitNul(ReadBytes($"{Root}/{pid}/environ"));
+    public static IReadOnlyList<string> ReadEnvironment(int pid) => ReadNulSeparated(pid, "environ"u8);
+
+    /// <summary>A NUL-separated /proc file as strings, read through a pooled buffer (up to 1 MiB).</summary>
+    private static List<string> ReadNulSeparated(int pid, ReadOnlySpan<byte> leaf)
+    {
+        Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            var length = ProcRead.ReadAll(path[..ProcRead.FormatPath(path, pid, leaf)], ref buffer, 1 << 20);
+            return SplitNul(buffer.AsSpan(0, Math.Max(length, 0)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     public static string? ReadLink(string path)
     {
@@ -158,13 +229,15 @@ public static class ProcFs
     /// <summary>Reads a /proc file (their reported size is 0, so read until end); empty when it cannot be read.</summary>
     internal static byte[] ReadBytes(string path, int limit = 1 << 20)
     {
+        // Every exec reads several of these: a pooled scratch buffer and a bare handle keep the garbage (and so the
+        // collections that pause the connector reader) down to the result itself.
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.None);
-            var buffer = new byte[4096];
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             var length = 0;
             int read;
-            while ((read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+            while ((read = RandomAccess.Read(handle, buffer.AsSpan(length), length)) > 0)
             {
                 length += read;
                 if (length == buffer.Length)
@@ -173,21 +246,27 @@ public static class ProcFs
                     {
                         break;
                     }
-                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit));
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit));
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
                 }
             }
-            return buffer.AsSpan(0, length).ToArray();
+            return buffer.AsSpan(0, Math.Min(length, limit)).ToArray();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return [];
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    private static List<string> SplitNul(byte[] bytes)
+    private static List<string> SplitNul(ReadOnlySpan<byte> span)
     {
         var parts = new List<string>();
-        var span = bytes.AsSpan();
         while (span.Length > 0)
         {
             var end = span.IndexOf((byte)0);
@@ -197,8 +276,6 @@ public static class ProcFs
         }
         return parts;
     }
-
-    private static int Int(string value) => int.Parse(value, CultureInfo.InvariantCulture);
 
     /// <summary>Unix microseconds at which a process started, from its start ticks.</summary>
     public static long StartTimeUs(long bootTimeUs, long startTicks) => bootTimeUs + startTicks * 1_000_000 / Libc.ClockTicksPerSecond;

@@ -62,7 +62,7 @@ internal sealed class ProcessEventFactory
         }
         if (status is not null)
         {
-            start.Executable = Metadata(status, info.ExePath);
+            start.Executable = Metadata(status, info);
         }
         var e = new Event
         {
@@ -187,7 +187,7 @@ internal sealed class ProcessEventFactory
             ?? Libc.Stat(info.ExePath, followLinks: true, out _);
     }
 
-    private FileMetadata Metadata(FileStatus status, string? path)
+    private FileMetadata Metadata(FileStatus status, ProcessInfo info)
     {
         var metadata = new FileMetadata
         {
@@ -205,9 +205,10 @@ internal sealed class ProcessEventFactory
             StatusChangedUs = status.ChangeUs,
         };
         metadata.Attributes.AddRange(status.Attributes);
-        if (path is not null)
+        if (info.ExePath is not null)
         {
-            var (names, acl) = Extras(status, path);
+            // Through /proc/PID/exe: the very file, also for a process in another mount namespace.
+            var (names, acl) = Extras(status, string.Create(CultureInfo.InvariantCulture, $"{ProcFs.Root}/{info.Pid}/exe"), info.ExePath);
             metadata.ExtendedAttributes.AddRange(names);
             metadata.Acl = acl;
         }
@@ -215,12 +216,16 @@ internal sealed class ProcessEventFactory
     }
 
     /// <summary>Extended attribute names and ACL text, cached per inode until its change time moves (setfacl and setfattr move it).</summary>
-    private (List<string> Names, string Acl) Extras(FileStatus status, string path)
+    private (List<string> Names, string Acl) Extras(FileStatus status, string path, string fallbackPath)
     {
         var key = (status.Device, status.Inode, status.ChangeUs);
         if (_extras.TryGetValue(key, out var cached))
         {
             return cached;
+        }
+        if (Libc.Stat(path, followLinks: true, out _) is not { } current || current.Inode != status.Inode || current.Device != status.Device)
+        {
+            path = fallbackPath;
         }
         var names = FileXattr.Names(path);
         var acl = "";

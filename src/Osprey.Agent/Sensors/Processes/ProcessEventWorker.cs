@@ -1,6 +1,4 @@
-using System.Buffers;
-using System.Collections.Concurrent;
-using System.Text;
+using Osprey.Agent.Interop;
 using Osprey.Contracts.V1;
 
 namespace Osprey.Agent.Sensors.Processes;
@@ -10,9 +8,10 @@ namespace Osprey.Agent.Sensors.Processes;
 /// ProcessStop events through the process table, keeps the identity of every process it has seen so a start and its
 /// stop carry the same UniquePID, and runs the library-load reads between events. Owns all of its state.
 /// </summary>
-internal sealed class ProcessEventWorker
+internal sealed partial class ProcessEventWorker
 {
     private const int MaxTimerWorkPerEvent = 4;
+    private const uint SetIdBits = 0xC00;
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
     private readonly SensorContext _context;
     private readonly ProcessSensorOptions _options;
@@ -23,9 +22,13 @@ internal sealed class ProcessEventWorker
     private readonly Dictionary<int, TrackedProcess> _tracked = [];
     private readonly Queue<(int Pid, string UniquePid, long DueNs)> _forkAnnouncements = new();
     private readonly long _forkAnnounceDelayNs;
+    private readonly CaptureBuffers _buffers;
+    private readonly System.Text.RegularExpressions.Regex? _redaction;
 
-    public ProcessEventWorker(SensorContext context, ProcessSensorOptions options, ProcessSensorCounters counters)
+    public ProcessEventWorker(SensorContext context, ProcessSensorOptions options, ProcessSensorCounters counters, CaptureBuffers buffers)
     {
+        _buffers = buffers;
+        _redaction = Globs.ToRegex(context.Options.EnvironmentRedaction);
         _context = context;
         _options = options;
         _counters = counters;
@@ -34,20 +37,23 @@ internal sealed class ProcessEventWorker
         _forkAnnounceDelayNs = (long)options.ForkAnnounceDelay.TotalNanoseconds;
         if (options.ModuleLoads)
         {
-            _modules = new ModuleTracker(context, options, _factory, _clock, Resolve, Emit);
+            _modules = new ModuleTracker(context, options, counters, _factory, _clock, Resolve, Emit);
         }
     }
 
-    public ModuleTracker? Modules => _modules;
-
-    public void Run(BlockingCollection<ConnectorEvent> queue, CancellationToken cancellationToken)
+    public void Run(EventHandoff queue, CancellationToken cancellationToken)
     {
+        if (_options.WorkerNice is { } nice)
+        {
+            // Best effort: the collections this thread triggers pause the reader too, so they should finish fast.
+            ThreadScheduling.SetCurrentThreadNice(nice);
+        }
         // Events that arrive meanwhile wait in the queue and the socket; processes they name are found either way.
         _context.Processes.Rescan();
         while (!cancellationToken.IsCancellationRequested)
         {
             var wait = WaitUntilNextTimer();
-            if (queue.TryTake(out var e, wait, cancellationToken))
+            if (queue.TryTake(out var e, wait))
             {
                 try
                 {
@@ -57,7 +63,7 @@ internal sealed class ProcessEventWorker
                 {
                     if (e.Capture is { } capture)
                     {
-                        ArrayPool<byte>.Shared.Return(capture);
+                        _buffers.Return(capture);
                     }
                 }
             }
@@ -79,9 +85,9 @@ internal sealed class ProcessEventWorker
         }
         if (_modules is not null)
         {
-            next = Math.Min(next, _modules.NextDueNs);
+            next = Math.Min(next, _modules.NextDueNs(now));
         }
-        return (int)Math.Clamp((next - now) / 1_000_000, 0, (long)IdleWait.TotalMilliseconds);
+        return (int)Math.Clamp((next - now + 999_999) / 1_000_000, 0, (long)IdleWait.TotalMilliseconds);
     }
 
     private void RunTimers()
@@ -143,210 +149,6 @@ internal sealed class ProcessEventWorker
         }
     }
 
-    private void OnExec(in ConnectorEvent e)
-    {
-        _tracked.TryGetValue(e.Pid, out var t);
-        var ticks = e.StartTicks >= 0 ? e.StartTicks : t?.StartTicks ?? -1;
-        var info = _context.Processes.Read(e.Pid);
-        if (info is not null && ticks >= 0 && info.StartTicks != ticks)
-        {
-            info = null; // the PID already belongs to another process
-        }
-        var complete = info is not null;
-        var captured = e.Capture.AsSpan(0, Math.Max(e.ArgumentsLength, 0));
-        if (info is null)
-        {
-            info = FromFirstLook(e, t, ticks);
-        }
-        else if (info.Arguments.Count == 0 && captured.Length > 0)
-        {
-            // It exited while the table read it: the first look still has the command line.
-            var arguments = SplitNul(captured);
-            info = info with { Arguments = arguments, CommandLine = ProcFs.JoinCommandLine(arguments), ExePath = info.ExePath ?? CapturedExe(e) };
-            complete = false;
-        }
-        if (!complete)
-        {
-            Interlocked.Increment(ref _counters.PartialStartsField);
-        }
-        if (info.Arguments.Count == 0)
-        {
-            Interlocked.Increment(ref _counters.StartsWithoutCommandLineField);
-        }
-        if (t is null)
-        {
-            t = new TrackedProcess { Pid = e.Pid, ParentPid = info.ParentPid, StartTicks = info.StartTicks, UniquePid = info.UniquePid };
-            t.Parent = Resolve(info.ParentPid);
-            Track(t);
-        }
-        t.UniquePid = info.UniquePid;
-        t.Info = info;
-        t.Complete = complete;
-        t.Executed = true;
-        t.Announced = true;
-        t.KernelThread = false;
-        var parentUniquePid = t.Parent?.UniquePid ?? info.ParentUniquePid;
-        Emit(_factory.Start(info, complete, t.Parent, t.ParentPid, parentUniquePid, "execve", _clock.ToUnixUs(e.TimestampNs)));
-        Interlocked.Increment(ref _counters.StartsField);
-        _modules?.OnExec(e.Pid, info.StartTicks, _clock.MonotonicNowNs());
-    }
-
-    /// <summary>The process as the reader saw it at the exec, when /proc no longer has it.</summary>
-    private ProcessInfo FromFirstLook(in ConnectorEvent e, TrackedProcess? t, long ticks)
-    {
-        if (ticks < 0)
-        {
-            ticks = _clock.ToStartTicks(e.TimestampNs);
-        }
-        var arguments = e.ArgumentsLength > 0 ? SplitNul(e.Capture.AsSpan(0, e.ArgumentsLength)) : [];
-        var exe = CapturedExe(e);
-        var parentPid = t?.ParentPid ?? 0;
-        return new ProcessInfo
-        {
-            Pid = e.Pid,
-            ParentPid = parentPid,
-            UniquePid = t?.UniquePid is { Length: > 0 } known && t.StartTicks == ticks ? known : _context.Processes.Identity.UniquePidOf(e.Pid, ticks),
-            ParentUniquePid = t?.Parent?.UniquePid,
-            StartTicks = ticks,
-            StartTimeUs = ProcFs.StartTimeUs(_context.Processes.Identity.BootTimeUs, ticks),
-            Comm = exe is null ? "" : Path.GetFileName(exe),
-            ExePath = exe,
-            Arguments = arguments,
-            CommandLine = ProcFs.JoinCommandLine(arguments),
-            Executable = exe is null ? null : _context.Hasher.TryHash(exe),
-        };
-    }
-
-    private static string? CapturedExe(in ConnectorEvent e)
-    {
-        if (e.ExeLength <= 0 || e.Capture is null)
-        {
-            return null;
-        }
-        var path = Encoding.UTF8.GetString(e.Capture, Math.Max(e.ArgumentsLength, 0), e.ExeLength);
-        return path.EndsWith(" (deleted)", StringComparison.Ordinal) ? path[..^" (deleted)".Length] : path;
-    }
-
-    private void OnExit(in ConnectorEvent e)
-    {
-        _tracked.Remove(e.Pid, out var t);
-        _modules?.OnExit(e.Pid);
-        if (t is not null && !t.Announced && !t.KernelThread)
-        {
-            AnnounceFork(t, t.ForkTimestampNs);
-        }
-        // After the announcement, whose read of the exiting process would otherwise stay in the table.
-        var known = _context.Processes.Forget(e.Pid);
-        var ticks = t is { StartTicks: >= 0 } ? t.StartTicks : known?.StartTicks ?? e.StartTicks;
-        if (known is not null && ticks >= 0 && known.StartTicks != ticks)
-        {
-            known = null; // a stale entry of an earlier process with this PID
-        }
-        if (t?.KernelThread == true || (t is null && known?.IsKernelThread == true))
-        {
-            return;
-        }
-        ProcessInfo info;
-        bool complete;
-        if (t?.Info is { } last)
-        {
-            info = last;
-            complete = t.Complete;
-        }
-        else if (known is not null)
-        {
-            info = known;
-            complete = true;
-        }
-        else if (ticks >= 0 || t is not null)
-        {
-            info = Minimal(e.Pid, t, ticks);
-            complete = false;
-        }
-        else
-        {
-            Interlocked.Increment(ref _counters.UnattributedExitsField);
-            return;
-        }
-        var parent = t?.Parent;
-        var parentPid = t?.ParentPid ?? info.ParentPid;
-        var parentUniquePid = parent?.UniquePid ?? info.ParentUniquePid;
-        if (parent is null && parentPid > 0 && Resolve(parentPid) is { } current && (parentUniquePid is null || current.UniquePid == parentUniquePid))
-        {
-            parent = current;
-            parentUniquePid = current.UniquePid;
-        }
-        var status = e.ExitStatus;
-        var signal = (int)(status & 0x7f);
-        // A process killed by a signal gets the shell's convention, 128 + signal, next to the signal itself.
-        var exitCode = signal == 0 ? (int)((status >> 8) & 0xff) : 128 + signal;
-        Emit(_factory.Stop(info, complete, parent, parentPid, parentUniquePid, exitCode, signal, _clock.ToUnixUs(e.TimestampNs)));
-        Interlocked.Increment(ref _counters.StopsField);
-    }
-
-    private ProcessInfo Minimal(int pid, TrackedProcess? t, long ticks)
-    {
-        if (ticks < 0)
-        {
-            ticks = _clock.ToStartTicks(t!.ForkTimestampNs);
-        }
-        return new ProcessInfo
-        {
-            Pid = pid,
-            ParentPid = t?.ParentPid ?? 0,
-            UniquePid = t?.UniquePid ?? _context.Processes.Identity.UniquePidOf(pid, ticks),
-            ParentUniquePid = t?.Parent?.UniquePid,
-            StartTicks = ticks,
-            StartTimeUs = ProcFs.StartTimeUs(_context.Processes.Identity.BootTimeUs, ticks),
-            Comm = "",
-        };
-    }
-
-    /// <summary>
-    /// A ProcessStart for a process that forked and did not execute: its image, arguments and environment are its
-    /// parent's at the fork, which is what /proc shows while it lives and what the parent's entry holds after.
-    /// </summary>
-    private void AnnounceFork(TrackedProcess t, long timestampNs)
-    {
-        t.Announced = true;
-        var info = _context.Processes.Read(t.Pid);
-        if (info is not null && t.StartTicks >= 0 && info.StartTicks != t.StartTicks)
-        {
-            info = null;
-        }
-        var complete = info is not null;
-        var parent = t.Parent;
-        if ((info is null || info.Arguments.Count == 0) && parent is not null)
-        {
-            var ticks = t.StartTicks >= 0 ? t.StartTicks : _clock.ToStartTicks(t.ForkTimestampNs);
-            info = (info ?? parent) with
-            {
-                Pid = t.Pid,
-                ParentPid = t.ParentPid,
-                UniquePid = t.UniquePid,
-                ParentUniquePid = parent.UniquePid,
-                StartTicks = ticks,
-                StartTimeUs = ProcFs.StartTimeUs(_context.Processes.Identity.BootTimeUs, ticks),
-                ExePath = parent.ExePath,
-                Executable = parent.Executable,
-                Arguments = parent.Arguments,
-                CommandLine = parent.CommandLine,
-                Environment = info?.Environment is { Count: > 0 } own ? own : parent.Environment,
-                Cwd = info?.Cwd ?? parent.Cwd,
-            };
-        }
-        info ??= Minimal(t.Pid, t, t.StartTicks);
-        t.Info = info;
-        t.Complete = complete;
-        Emit(_factory.Start(info, complete, parent, t.ParentPid, parent?.UniquePid ?? info.ParentUniquePid, "fork", _clock.ToUnixUs(timestampNs)));
-        Interlocked.Increment(ref _counters.StartsField);
-        Interlocked.Increment(ref _counters.ForkStartsField);
-        if (!complete)
-        {
-            Interlocked.Increment(ref _counters.PartialStartsField);
-        }
-    }
-
     private void OnChanged(in ConnectorEvent e)
     {
         if (!_tracked.TryGetValue(e.Pid, out var t))
@@ -359,6 +161,12 @@ internal sealed class ProcessEventWorker
         {
             t.Info = info;
             t.Complete = true;
+        }
+        else
+        {
+            // Gone before it could be read: what it inherited is no longer known to be what it has.
+            t.IdentityChanged = true;
+            t.Complete = false;
         }
     }
 
@@ -427,16 +235,4 @@ internal sealed class ProcessEventWorker
     }
 
     private void Emit(Event e) => _context.Emit(e);
-
-    private static List<string> SplitNul(ReadOnlySpan<byte> bytes)
-    {
-        var parts = new List<string>();
-        while (!bytes.IsEmpty)
-        {
-            var end = bytes.IndexOf((byte)0);
-            parts.Add(Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]));
-            bytes = end < 0 ? [] : bytes[(end + 1)..];
-        }
-        return parts;
-    }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Osprey.Agent.Interop;
 
 namespace Osprey.Agent.Sensors.Processes;
@@ -16,22 +15,16 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
     private static readonly TimeSpan ReceiveTimeout = TimeSpan.FromMilliseconds(200);
     private static int s_listenNonce;
     private readonly ProcessSensorOptions _options = options ?? new ProcessSensorOptions();
-    private ModuleTracker? _modules;
 
     public string Name => "process";
 
     public ProcessSensorOptions Options => _options;
 
+    /// <summary>Running totals: starts (and how many were partial), stops, module loads, kernel losses.</summary>
     public ProcessSensorCounters Counters { get; } = new();
 
     /// <summary>ProcessStart events built partly from the exec-time first look because the process was gone from /proc.</summary>
     public long PartialStarts => Counters.PartialStarts;
-
-    /// <summary>ModuleLoad events emitted.</summary>
-    public long ModuleLoads => _modules?.Reported ?? 0;
-
-    /// <summary>/proc/PID/maps reads done for library loads.</summary>
-    public long ModuleScans => _modules?.Scans ?? 0;
 
     public async Task RunAsync(SensorContext context, CancellationToken cancellationToken)
     {
@@ -63,7 +56,7 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
             return;
         }
 
-        using var queue = new BlockingCollection<ConnectorEvent>(new ConcurrentQueue<ConnectorEvent>(), _options.QueueCapacity);
+        using var queue = new EventHandoff(_options.QueueCapacity);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var nonce = (uint)Interlocked.Increment(ref s_listenNonce) ^ ((uint)Environment.ProcessId << 12);
         var reader = new ConnectorReader(socket, queue, _options, Counters, nonce);
@@ -95,10 +88,13 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
                 return;
             }
 
-            var worker = new ProcessEventWorker(context, _options, Counters);
-            _modules = worker.Modules;
+            var worker = new ProcessEventWorker(context, _options, Counters, reader.Buffers);
             context.Health.SetState(SensorState.Running);
             ProcessSensorLog.Started(context.Logger, _options.ReceiveBufferBytes);
+            if (reader.RealTimeErrno != 0 && (_options.ReaderNice is null || reader.NiceErrno != 0))
+            {
+                ProcessSensorLog.PriorityRefused(context.Logger, reader.RealTimeErrno, reader.NiceErrno);
+            }
             try
             {
                 await Task.Factory.StartNew(() => worker.Run(queue, stop.Token), stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
@@ -118,7 +114,7 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
                 return;
             }
             context.Health.SetState(SensorState.Stopped);
-            ProcessSensorLog.Stopped(context.Logger, Counters.Starts, Counters.PartialStarts, Counters.Stops, ModuleLoads, Counters.KernelLostEvents);
+            ProcessSensorLog.Stopped(context.Logger, Counters.Starts, Counters.PartialStarts, Counters.Stops, Counters.ModuleLoads, Counters.KernelLostEvents);
         }
         finally
         {

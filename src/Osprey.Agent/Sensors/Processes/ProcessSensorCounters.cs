@@ -6,6 +6,7 @@ public sealed class ProcessSensorCounters
     internal long StartsField;
     internal long PartialStartsField;
     internal long StartsWithoutCommandLineField;
+    internal long StartsWithoutCredentialsField;
     internal long ForkStartsField;
     internal long StopsField;
     internal long UnattributedExitsField;
@@ -13,15 +14,26 @@ public sealed class ProcessSensorCounters
     internal long KernelLostEventsField;
     internal long QueueWaitsField;
     internal long ConnectorMessagesField;
+    internal long ModuleLoadsField;
+    internal long ModuleScansField;
 
     /// <summary>ProcessStart events emitted (exec and fork).</summary>
     public long Starts => Interlocked.Read(ref StartsField);
 
-    /// <summary>ProcessStart events built partly or wholly from the reader's first look because /proc had lost the process.</summary>
+    /// <summary>
+    /// ProcessStart events built partly from the reader's first look (and inheritance) because /proc had lost the
+    /// process before enrichment; their environment and working directory are unknown.
+    /// </summary>
     public long PartialStarts => Interlocked.Read(ref PartialStartsField);
 
     /// <summary>ProcessStart events without a command line: the process was gone before even the first look.</summary>
     public long StartsWithoutCommandLine => Interlocked.Read(ref StartsWithoutCommandLineField);
+
+    /// <summary>
+    /// ProcessStart events without credentials, session and terminal: gone before they were read, and not inferable
+    /// (a set-ID program, an unreported change, or no fork record).
+    /// </summary>
+    public long StartsWithoutCredentials => Interlocked.Read(ref StartsWithoutCredentialsField);
 
     /// <summary>ProcessStart events for processes that forked and did not execute (spawn syscall "fork").</summary>
     public long ForkStarts => Interlocked.Read(ref ForkStartsField);
@@ -42,4 +54,10 @@ public sealed class ProcessSensorCounters
 
     /// <summary>Connector messages received (every type, threads included).</summary>
     public long ConnectorMessages => Interlocked.Read(ref ConnectorMessagesField);
+
+    /// <summary>ModuleLoad events emitted.</summary>
+    public long ModuleLoads => Interlocked.Read(ref ModuleLoadsField);
+
+    /// <summary>/proc/PID/maps reads done for library loads.</summary>
+    public long ModuleScans => Interlocked.Read(ref ModuleScansField);
 }

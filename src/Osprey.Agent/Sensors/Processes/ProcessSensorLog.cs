@@ -20,6 +20,9 @@ internal static partial class ProcessSensorLog
     [LoggerMessage(EventId = 2104, Level = LogLevel.Error, Message = "Process sensor enrichment failed")]
     public static partial void WorkerFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "Process sensor reader could not get real-time priority (errno {RealTimeErrno}) or its nice value (errno {NiceErrno}); short-lived processes may be missed on a loaded host")]
+    public static partial void PriorityRefused(ILogger logger, int realTimeErrno, int niceErrno);
+
     [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Process sensor stopped: {Starts} starts ({Partial} partial), {Stops} stops, {Modules} module loads, {Lost} kernel messages lost")]
     public static partial void Stopped(ILogger logger, long starts, long partial, long stops, long modules, long lost);
 }

@@ -7,17 +7,36 @@ public sealed record ProcessSensorOptions
     public int ReceiveBufferBytes { get; init; } = 8 << 20;
 
     /// <summary>
-    /// Nice value of the socket reader thread. A process that lives a millisecond is only captured if the reader runs
-    /// within that millisecond, also on a loaded host; the reader blocks in the kernel when idle and does a few /proc
-    /// reads per message, so a high priority costs little. Null leaves the thread's priority alone.
+    /// Real-time (SCHED_FIFO) priority of the socket reader thread; null keeps it a normal thread. A process that lives
+    /// a millisecond is captured only if the reader runs within that millisecond, which on a loaded host only a
+    /// real-time thread is sure to. The reader sleeps in the kernel when idle and does a few /proc reads per message,
+    /// and 1 is the lowest real-time priority, below every kernel real-time thread.
     /// </summary>
+    public int? ReaderRealTimePriority { get; init; } = 1;
+
+    /// <summary>Nice value of the reader thread when real-time scheduling is off or refused (no CAP_SYS_NICE); null leaves it alone.</summary>
     public int? ReaderNice { get; init; } = -15;
 
-    /// <summary>Connector messages waiting between the socket reader and the enrichment thread.</summary>
-    public int QueueCapacity { get; init; } = 4096;
+    /// <summary>
+    /// Nice value of the enrichment thread; null leaves it alone. Garbage collections it triggers pause the reader
+    /// too, and run at this thread's priority.
+    /// </summary>
+    public int? WorkerNice { get; init; } = -5;
+
+    /// <summary>
+    /// Connector messages waiting between the socket reader and the enrichment thread. Each waiting exec holds a capture
+    /// buffer (about 17 KB with the default environment room), so this also bounds that memory (about 35 MB when full).
+    /// </summary>
+    public int QueueCapacity { get; init; } = 2048;
 
     /// <summary>Most bytes of a command line captured the instant a process executes (the copy used when it is gone before enrichment).</summary>
     public int CaptureCommandLineBytes { get; init; } = 32 * 1024;
+
+    /// <summary>
+    /// Most bytes of the environment captured the instant a process executes; a larger environment is left to the
+    /// enrichment thread's read (and is unknown if the process is gone by then). 0 captures none.
+    /// </summary>
+    public int CaptureEnvironmentBytes { get; init; } = 12 * 1024;
 
     /// <summary>
     /// A process that forked and has not executed anything after this long gets a ProcessStart of its own (spawn syscall
@@ -52,11 +71,20 @@ public sealed record ProcessSensorOptions
         var problems = new List<string>();
         Range(problems, nameof(ReceiveBufferBytes), ReceiveBufferBytes, 64 * 1024, 1 << 30);
         Range(problems, nameof(QueueCapacity), QueueCapacity, 16, 1 << 20);
-        Range(problems, nameof(CaptureCommandLineBytes), CaptureCommandLineBytes, 256, 1 << 20);
+        Range(problems, nameof(CaptureCommandLineBytes), CaptureCommandLineBytes, 4096, 1 << 20);
+        Range(problems, nameof(CaptureEnvironmentBytes), CaptureEnvironmentBytes, 0, 1 << 20);
         Range(problems, nameof(ModuleScansPerSecond), ModuleScansPerSecond, 1, 100_000);
         Range(problems, nameof(MaxModulesPerProcess), MaxModulesPerProcess, 16, 65_536);
         Range(problems, nameof(MaxMapsBytes), MaxMapsBytes, 4096, 64 << 20);
         Range(problems, nameof(MaxTrackedProcesses), MaxTrackedProcesses, 1024, 4 << 20);
+        if (ReaderRealTimePriority is < 1 or > 99)
+        {
+            problems.Add($"{nameof(ReaderRealTimePriority)} must be between 1 and 99");
+        }
+        if (WorkerNice is < -20 or > 19)
+        {
+            problems.Add($"{nameof(WorkerNice)} must be between -20 and 19");
+        }
         if (ReaderNice is < -20 or > 19)
         {
             problems.Add($"{nameof(ReaderNice)} must be between -20 and 19");

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Runtime.CompilerServices;
 
 namespace Osprey.Agent.Sensors.Processes;
 
@@ -12,6 +13,7 @@ internal static class StatSpan
     private const int FlagsIndex = 6;
     private const int StartTimeIndex = 19;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParse(ReadOnlySpan<byte> stat, out long startTicks, out uint flags)
     {
         startTicks = -1;

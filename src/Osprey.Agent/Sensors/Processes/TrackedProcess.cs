@@ -28,6 +28,9 @@ internal sealed class TrackedProcess
     /// <summary>The latest state read, or built from the first look when /proc had lost it.</summary>
     public ProcessInfo? Info { get; set; }
 
+    /// <summary>A UID, GID or SID change was reported that could not be read from /proc.</summary>
+    public bool IdentityChanged { get; set; }
+
     /// <summary>Credentials and session of <see cref="Info"/> come from /proc (false when they are unknown).</summary>
     public bool Complete { get; set; }
 }
