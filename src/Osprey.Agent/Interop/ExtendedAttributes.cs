@@ -3,23 +3,29 @@ using System.Text;
 
 namespace Osprey.Agent.Interop;
 
-/// <summary>Extended attributes of a path, links not followed (llistxattr(2), lgetxattr(2)).</summary>
+/// <summary>Extended attributes of a path (listxattr(2), getxattr(2); the l- variants when links are not followed).</summary>
 internal static unsafe partial class ExtendedAttributes
 {
     /// <summary>The kernel's limit for a name list and for one value (XATTR_LIST_MAX, XATTR_SIZE_MAX).</summary>
     private const int MaxBytes = 65536;
 
     [LibraryImport("libc", EntryPoint = "llistxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint ListNative(string path, byte* list, nuint size);
+    private static partial nint ListLinkNative(string path, byte* list, nuint size);
 
     [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint GetLinkNative(string path, string name, byte* value, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "listxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint ListNative(string path, byte* list, nuint size);
+
+    [LibraryImport("libc", EntryPoint = "getxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint GetNative(string path, string name, byte* value, nuint size);
 
     /// <summary>The attribute names (values are not read); empty when there are none or they cannot be listed.</summary>
-    public static List<string> Names(string path)
+    public static List<string> Names(string path, bool followLinks = false)
     {
         var names = new List<string>();
-        var size = Call(path, null, out var list);
+        var size = Call(path, null, followLinks, out var list);
         if (size <= 0)
         {
             return names;
@@ -36,19 +42,19 @@ internal static unsafe partial class ExtendedAttributes
     }
 
     /// <summary>One attribute's value; null when it is absent or cannot be read.</summary>
-    public static byte[]? Value(string path, string name)
+    public static byte[]? Value(string path, string name, bool followLinks = false)
     {
-        var size = Call(path, name, out var value);
+        var size = Call(path, name, followLinks, out var value);
         return size < 0 ? null : value.AsSpan(0, size).ToArray();
     }
 
     // Asks for the size first, then reads; retries once if the attribute grew in between (ERANGE).
-    private static int Call(string path, string? name, out byte[] buffer)
+    private static int Call(string path, string? name, bool followLinks, out byte[] buffer)
     {
         buffer = [];
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var size = Invoke(path, name, null, 0);
+            var size = Invoke(path, name, followLinks, null, 0);
             if (size <= 0)
             {
                 return (int)size;
@@ -60,12 +66,12 @@ internal static unsafe partial class ExtendedAttributes
             buffer = new byte[size];
             fixed (byte* p = buffer)
             {
-                var read = Invoke(path, name, p, (nuint)buffer.Length);
+                var read = Invoke(path, name, followLinks, p, (nuint)buffer.Length);
                 if (read >= 0)
                 {
                     return (int)read;
                 }
-                if (Marshal.GetLastPInvokeError() != LinuxErrno.ERANGE)
+                if (Marshal.GetLastPInvokeError() != Errno.ERANGE)
                 {
                     return -1;
                 }
@@ -74,12 +80,18 @@ internal static unsafe partial class ExtendedAttributes
         return -1;
     }
 
-    private static nint Invoke(string path, string? name, byte* buffer, nuint size)
+    private static nint Invoke(string path, string? name, bool followLinks, byte* buffer, nuint size)
     {
         while (true)
         {
-            var rc = name is null ? ListNative(path, buffer, size) : GetNative(path, name, buffer, size);
-            if (rc >= 0 || Marshal.GetLastPInvokeError() != LinuxErrno.EINTR)
+            var rc = (name, followLinks) switch
+            {
+                (null, true) => ListNative(path, buffer, size),
+                (null, false) => ListLinkNative(path, buffer, size),
+                (_, true) => GetNative(path, name, buffer, size),
+                _ => GetLinkNative(path, name, buffer, size),
+            };
+            if (rc >= 0 || Marshal.GetLastPInvokeError() != Errno.EINTR)
             {
                 return rc;
             }

@@ -110,7 +110,7 @@ internal static unsafe partial class Fanotify
             fds[1] = new PollFd { Fd = addedMounts ? (int)mountTable!.DangerousGetHandle() : -1, Events = PollPriority };
             var rc = PollNative(fds, 2, timeoutMs);
             errno = rc < 0 ? Marshal.GetLastPInvokeError() : 0;
-            if (rc < 0 && errno == LinuxErrno.EINTR)
+            if (rc < 0 && errno == Errno.EINTR)
             {
                 errno = 0;
             }
@@ -149,11 +149,11 @@ internal static unsafe partial class Fanotify
                         return (int)n;
                     }
                     errno = Marshal.GetLastPInvokeError();
-                    if (errno == LinuxErrno.EINTR)
+                    if (errno == Errno.EINTR)
                     {
                         continue;
                     }
-                    if (errno == LinuxErrno.EAGAIN)
+                    if (errno == Errno.EAGAIN)
                     {
                         errno = 0;
                         return 0;

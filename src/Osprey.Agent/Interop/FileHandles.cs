@@ -47,7 +47,7 @@ internal static unsafe partial class FileHandles
                 return new SafeFileHandle(fd, ownsHandle: true);
             }
             errno = Marshal.GetLastPInvokeError();
-            if (errno != LinuxErrno.EINTR)
+            if (errno != Errno.EINTR)
             {
                 return null;
             }
@@ -62,7 +62,7 @@ internal static unsafe partial class FileHandles
     {
         if (fileHandle.Length < 8 || fileHandle.Length - 8 != MemoryMarshal.Read<uint>(fileHandle) || fileHandle.Length - 8 > MaxHandleBytes)
         {
-            errno = LinuxErrno.EINVAL;
+            errno = Errno.EINVAL;
             return null;
         }
         var added = false;
@@ -80,7 +80,7 @@ internal static unsafe partial class FileHandles
                         return new SafeFileHandle(fd, ownsHandle: true);
                     }
                     errno = Marshal.GetLastPInvokeError();
-                    if (errno != LinuxErrno.EINTR)
+                    if (errno != Errno.EINTR)
                     {
                         return null;
                     }
@@ -127,7 +127,7 @@ internal static unsafe partial class FileHandles
             Span<byte> link = stackalloc byte[32];
             if (!System.Text.Unicode.Utf8.TryWrite(link, $"/proc/self/fd/{(int)file.DangerousGetHandle()}\0", out _))
             {
-                errno = LinuxErrno.ERANGE;
+                errno = Errno.ERANGE;
                 return null;
             }
             var target = stackalloc byte[PathMax];
@@ -142,7 +142,7 @@ internal static unsafe partial class FileHandles
                 // A full buffer may be a truncated path: refuse it rather than report a wrong one.
                 if (n >= PathMax)
                 {
-                    errno = LinuxErrno.ERANGE;
+                    errno = Errno.ERANGE;
                     return null;
                 }
                 errno = 0;

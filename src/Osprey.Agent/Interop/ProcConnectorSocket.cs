@@ -7,9 +7,6 @@ namespace Osprey.Agent.Interop;
 /// <summary>A netlink socket subscribed to the kernel's process-events connector; closed when disposed.</summary>
 internal sealed class ProcConnectorSocket : SafeHandleMinusOneIsInvalid
 {
-    public const int Eintr = 4;
-    public const int Eagain = 11;
-    public const int Enobufs = 105;
 
     public ProcConnectorSocket()
         : base(ownsHandle: true)
@@ -94,7 +91,7 @@ internal sealed class ProcConnectorSocket : SafeHandleMinusOneIsInvalid
                 return 0;
             }
             var errno = Marshal.GetLastPInvokeError();
-            if (errno != Eintr)
+            if (errno != Errno.EINTR)
             {
                 return errno;
             }
@@ -116,7 +113,7 @@ internal sealed class ProcConnectorSocket : SafeHandleMinusOneIsInvalid
                 if (received < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
-                    if (errno == Eintr)
+                    if (errno == Errno.EINTR)
                     {
                         continue;
                     }

@@ -15,7 +15,6 @@ internal static unsafe partial class ProcRead
     public const int PathCapacity = 96;
     private const int OReadOnly = 0;
     private const int OCloexec = 0x80000;
-    private const int Eintr = 4;
 
     [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
     private static partial int Open(byte* path, int flags);
@@ -138,7 +137,7 @@ internal static unsafe partial class ProcRead
                 return fd;
             }
             var errno = Marshal.GetLastPInvokeError();
-            if (errno != Eintr)
+            if (errno != Errno.EINTR)
             {
                 return -errno;
             }
@@ -161,7 +160,7 @@ internal static unsafe partial class ProcRead
                 if (read < 0)
                 {
                     var errno = Marshal.GetLastPInvokeError();
-                    if (errno == Eintr)
+                    if (errno == Errno.EINTR)
                     {
                         continue;
                     }

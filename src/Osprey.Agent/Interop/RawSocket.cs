@@ -9,14 +9,6 @@ namespace Osprey.Agent.Interop;
 /// </summary>
 internal sealed partial class RawSocket : SafeHandle
 {
-    public const int Eintr = 4;
-    public const int Eagain = 11;
-    public const int Eperm = 1;
-    public const int Eacces = 13;
-    public const int Enoent = 2;
-    public const int Enobufs = 105;
-    public const int Eafnosupport = 97;
-    public const int Eprotonosupport = 93;
     public const int MsgDontWait = 0x40;
     public const int MsgTrunc = 0x20;
     private const int SockNonBlock = 0x800;
@@ -66,7 +58,7 @@ internal sealed partial class RawSocket : SafeHandle
                     return (int)sent;
                 }
                 var errno = Marshal.GetLastPInvokeError();
-                if (errno != Eintr)
+                if (errno != Errno.EINTR)
                 {
                     return -errno;
                 }
@@ -93,7 +85,7 @@ internal sealed partial class RawSocket : SafeHandle
                     return (int)Math.Min(received, int.MaxValue);
                 }
                 var errno = Marshal.GetLastPInvokeError();
-                if (errno != Eintr)
+                if (errno != Errno.EINTR)
                 {
                     addressLength = 0;
                     return -errno;
@@ -116,7 +108,7 @@ internal sealed partial class RawSocket : SafeHandle
                 return rc > 0 ? 1 : 0;
             }
             var errno = Marshal.GetLastPInvokeError();
-            return errno == Eintr ? 0 : -errno;
+            return errno == Errno.EINTR ? 0 : -errno;
         }
         finally
         {

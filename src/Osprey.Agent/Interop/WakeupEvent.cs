@@ -12,8 +12,6 @@ internal sealed unsafe partial class WakeupEvent : SafeHandleMinusOneIsInvalid
     private const int EfdCloexec = 0x80000;
     private const int EfdNonblock = 0x800;
     private const short Pollin = 0x1;
-    private const int Eintr = 4;
-    private const int Eagain = 11;
 
     [StructLayout(LayoutKind.Sequential)]
     private struct PollFd
@@ -63,7 +61,7 @@ internal sealed unsafe partial class WakeupEvent : SafeHandleMinusOneIsInvalid
         {
             var errno = Marshal.GetLastPInvokeError();
             // EAGAIN: the counter is at its maximum, so the sleeper is woken anyway.
-            if (errno != Eintr)
+            if (errno != Errno.EINTR)
             {
                 return;
             }
@@ -82,7 +80,7 @@ internal sealed unsafe partial class WakeupEvent : SafeHandleMinusOneIsInvalid
             while ((ready = Poll(&poll, 1, timeoutMs)) < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
-                if (errno != Eintr)
+                if (errno != Errno.EINTR)
                 {
                     throw new IOException($"poll failed with errno {errno}");
                 }
@@ -95,11 +93,11 @@ internal sealed unsafe partial class WakeupEvent : SafeHandleMinusOneIsInvalid
             while (Read(this, &value, sizeof(ulong)) < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
-                if (errno == Eagain)
+                if (errno == Errno.EAGAIN)
                 {
                     break;
                 }
-                if (errno != Eintr)
+                if (errno != Errno.EINTR)
                 {
                     throw new IOException($"reading the eventfd failed with errno {errno}");
                 }

@@ -40,11 +40,11 @@ internal sealed class FanotifyGroup : IDisposable
         unsupported = errno switch
         {
             0 => null,
-            LinuxErrno.EPERM => "fanotify needs CAP_SYS_ADMIN: run the agent as root",
-            LinuxErrno.EINVAL => "this kernel's fanotify lacks FAN_REPORT_TARGET_FID and FAN_RENAME (Linux 5.17 or later is needed)",
-            LinuxErrno.ENOSYS => "this kernel is built without fanotify",
-            LinuxErrno.EMFILE => "the fanotify group limit (fs.fanotify.max_user_groups) is reached",
-            _ => $"fanotify_init failed: {LinuxErrno.Describe(errno)}",
+            Errno.EPERM => "fanotify needs CAP_SYS_ADMIN: run the agent as root",
+            Errno.EINVAL => "this kernel's fanotify lacks FAN_REPORT_TARGET_FID and FAN_RENAME (Linux 5.17 or later is needed)",
+            Errno.ENOSYS => "this kernel is built without fanotify",
+            Errno.EMFILE => "the fanotify group limit (fs.fanotify.max_user_groups) is reached",
+            _ => $"fanotify_init failed: {Errno.Describe(errno)}",
         };
         return handle is null ? null : new FanotifyGroup(handle);
     }
@@ -103,7 +103,7 @@ internal sealed class FanotifyGroup : IDisposable
             using var handle = FileHandles.Open(mount.MountPoint, FileHandles.OpenReadOnly | FileHandles.OpenDirectory | FileHandles.OpenNonBlocking, out var errno);
             if (handle is null)
             {
-                problem = $"cannot open {mount.MountPoint}: {LinuxErrno.Describe(errno)}";
+                problem = $"cannot open {mount.MountPoint}: {Errno.Describe(errno)}";
                 continue;
             }
             // The mount point may be covered by a later mount: make sure the directory opened is this filesystem's.
@@ -116,7 +116,7 @@ internal sealed class FanotifyGroup : IDisposable
             var fsid = FileHandles.FilesystemId(handle, out errno);
             if (fsid is null || fsid == 0)
             {
-                return fsid is null ? $"fstatfs failed: {LinuxErrno.Describe(errno)}" : "the filesystem has no fsid, which fanotify file IDs need";
+                return fsid is null ? $"fstatfs failed: {Errno.Describe(errno)}" : "the filesystem has no fsid, which fanotify file IDs need";
             }
             if (_byFsid.TryGetValue(fsid.Value, out var clash))
             {
@@ -129,13 +129,13 @@ internal sealed class FanotifyGroup : IDisposable
             }
             var reason = errno switch
             {
-                LinuxErrno.EXDEV => "a filesystem mark is refused here (for example a btrfs subvolume)",
-                LinuxErrno.EOPNOTSUPP or LinuxErrno.ENODEV => "the filesystem cannot encode file handles",
-                LinuxErrno.ENOSPC => "the fanotify mark limit (fs.fanotify.max_user_marks) is reached",
-                _ => $"fanotify_mark failed: {LinuxErrno.Describe(errno)}",
+                Errno.EXDEV => "a filesystem mark is refused here (for example a btrfs subvolume)",
+                Errno.EOPNOTSUPP or Errno.ENODEV => "the filesystem cannot encode file handles",
+                Errno.ENOSPC => "the fanotify mark limit (fs.fanotify.max_user_marks) is reached",
+                _ => $"fanotify_mark failed: {Errno.Describe(errno)}",
             };
             // Where a filesystem mark is impossible a mount mark still sees writes through this mount.
-            if (errno == LinuxErrno.EXDEV && Fanotify.Mark(Handle, Fanotify.MarkAdd | Fanotify.MarkMount, MountMask, handle, out _))
+            if (errno == Errno.EXDEV && Fanotify.Mark(Handle, Fanotify.MarkAdd | Fanotify.MarkMount, MountMask, handle, out _))
             {
                 _byFsid[fsid.Value] = new WatchedFilesystem(fsid.Value, mount, directoryEvents: false);
                 FileSensorLog.MountMarkOnly(logger, mount.MountPoint, reason);

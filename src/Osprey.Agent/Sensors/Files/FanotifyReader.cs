@@ -219,7 +219,7 @@ internal sealed class FanotifyReader
         if (handle is null || path is null)
         {
             Unresolved++;
-            FileSensorLog.Unresolved(_context.Logger, filesystem.MountPoint, LinuxErrno.Describe(errno));
+            FileSensorLog.Unresolved(_context.Logger, filesystem.MountPoint, Errno.Describe(errno));
             return null;
         }
         // A removed directory (rm -r reports its entries before it) reads as "/path (deleted)".

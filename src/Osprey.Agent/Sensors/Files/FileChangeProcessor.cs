@@ -268,7 +268,7 @@ internal sealed partial class FileChangeProcessor
         // O_NOATIME: the agent's reads must not disturb the access times forensics relies on.
         const int flags = FileHandles.OpenReadOnly | FileHandles.OpenNonBlocking | FileHandles.OpenNoFollow;
         var handle = change.Filesystem.OpenByHandle(change.Key.AsSpan(8), flags | FileHandles.OpenNoAccessTime, out var errno);
-        if (handle is null && errno == LinuxErrno.EPERM)
+        if (handle is null && errno == Errno.EPERM)
         {
             handle = change.Filesystem.OpenByHandle(change.Key.AsSpan(8), flags, out _);
         }

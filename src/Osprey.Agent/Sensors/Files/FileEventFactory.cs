@@ -1,3 +1,4 @@
+using Osprey.Agent.Sensors;
 using System.Globalization;
 using Osprey.Agent.Interop;
 using Osprey.Agent.Sensors.Hashing;
@@ -9,9 +10,6 @@ namespace Osprey.Agent.Sensors.Files;
 /// <summary>Turns a resolved change and what is known about the file into a FileCreate/Modify/Delete/Rename event.</summary>
 internal sealed class FileEventFactory(ProcessTable processes)
 {
-    private const string AclAccess = "system.posix_acl_access";
-    private const string AclDefault = "system.posix_acl_default";
-
     public static readonly string[] CreatedChanges = ["created"];
     public static readonly string[] ContentChanges = ["content"];
     public static readonly string[] DeletedChanges = ["deleted"];
@@ -107,11 +105,11 @@ internal sealed class FileEventFactory(ProcessTable processes)
         var names = ExtendedAttributes.Names(change.Path);
         metadata.ExtendedAttributes.AddRange(names);
         var acl = new List<string>(2);
-        if (names.Contains(AclAccess) && ExtendedAttributes.Value(change.Path, AclAccess) is { } access && PosixAcl.ToText(access) is { } accessText)
+        if (names.Contains(PosixAcl.AccessAttribute) && ExtendedAttributes.Value(change.Path, PosixAcl.AccessAttribute) is { } access && PosixAcl.ToText(access) is { } accessText)
         {
             acl.Add(accessText);
         }
-        if (names.Contains(AclDefault) && ExtendedAttributes.Value(change.Path, AclDefault) is { } inherited && PosixAcl.ToText(inherited, "default:") is { } defaultText)
+        if (names.Contains(PosixAcl.DefaultAttribute) && ExtendedAttributes.Value(change.Path, PosixAcl.DefaultAttribute) is { } inherited && PosixAcl.ToText(inherited, "default:") is { } defaultText)
         {
             acl.Add(defaultText);
         }

@@ -95,7 +95,7 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
                 Fanotify.Wait(group.Handle, mountTable, PollMs, out var eventsReady, out var mountsChanged, out var errno);
                 if (errno != 0)
                 {
-                    return $"poll on the fanotify group failed: {LinuxErrno.Describe(errno)}";
+                    return $"poll on the fanotify group failed: {Errno.Describe(errno)}";
                 }
                 var now = context.Time.GetTimestamp();
                 if (mountsChanged)
@@ -114,7 +114,7 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
                 var read = Fanotify.Read(group.Handle, buffer, out errno);
                 if (read < 0)
                 {
-                    return $"reading the fanotify group failed: {LinuxErrno.Describe(errno)}";
+                    return $"reading the fanotify group failed: {Errno.Describe(errno)}";
                 }
                 reader.Process(buffer.AsSpan(0, read));
             }

@@ -31,7 +31,7 @@ internal sealed class WatchedFilesystem(ulong fsid, MountEntry mount, bool direc
         if (handle is not null && FileHandles.FilesystemId(handle, out _) != Fsid)
         {
             handle.Dispose();
-            errno = LinuxErrno.ESTALE;
+            errno = Errno.ESTALE;
             return null;
         }
         return handle;

@@ -105,7 +105,7 @@ public sealed class DnsSensor(DnsSensorOptions? options = null) : ISensor
             for (var i = 0; ready > 0 && i < MaxPacketsPerWake; i++)
             {
                 var length = capture.Receive(buffer, RawSocket.MsgTrunc, address, out var addressLength);
-                if (length == -RawSocket.Eagain)
+                if (length == -Errno.EAGAIN)
                 {
                     break;
                 }

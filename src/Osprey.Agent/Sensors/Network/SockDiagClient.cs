@@ -79,7 +79,7 @@ internal sealed class SockDiagClient : IDisposable
         for (var datagrams = 0; datagrams < MaxDatagramsPerReply; datagrams++)
         {
             var received = _socket.Receive(_buffer, RawSocket.MsgTrunc, [], out _);
-            if (received == -RawSocket.Eagain)
+            if (received == -Errno.EAGAIN)
             {
                 if (_socket.WaitReadable(ReplyTimeoutMs) <= 0)
                 {

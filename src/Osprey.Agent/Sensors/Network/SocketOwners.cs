@@ -90,7 +90,7 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
             name.CopyTo(path[directoryLength..]);
             path[directoryLength + name.Length] = 0;
             var length = SymbolicLink.Read(path, target);
-            if (length == -RawSocket.Eacces)
+            if (length == -Errno.EACCES)
             {
                 // Every descriptor of this process is hidden from us (another user namespace's init, say).
                 break;

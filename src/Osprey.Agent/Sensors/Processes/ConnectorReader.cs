@@ -77,11 +77,11 @@ internal sealed class ConnectorReader
                     continue;
                 }
                 var errno = -received;
-                if (errno == ProcConnectorSocket.Eagain)
+                if (errno == Errno.EAGAIN)
                 {
                     continue;
                 }
-                if (errno == ProcConnectorSocket.Enobufs)
+                if (errno == Errno.ENOBUFS)
                 {
                     // The kernel dropped messages for this socket; the sequence gaps will tell how many.
                     Interlocked.Increment(ref _counters.KernelOverflowsField);

@@ -1,3 +1,4 @@
+using Osprey.Agent.Sensors;
 using System.Buffers;
 using System.Globalization;
 using Osprey.Agent.Interop;
@@ -227,11 +228,11 @@ internal sealed class ProcessEventFactory
         {
             path = fallbackPath;
         }
-        var names = FileXattr.Names(path);
+        var names = ExtendedAttributes.Names(path, followLinks: true);
         var acl = "";
-        if (names.Contains(PosixAcl.AccessAttribute) && FileXattr.Get(path, PosixAcl.AccessAttribute, out _) is { } value)
+        if (names.Contains(PosixAcl.AccessAttribute) && ExtendedAttributes.Value(path, PosixAcl.AccessAttribute, followLinks: true) is { } value)
         {
-            acl = PosixAcl.ToText(value, _context.Users.UserName, _context.Users.GroupName);
+            acl = PosixAcl.ToText(value, userName: _context.Users.UserName, groupName: _context.Users.GroupName) ?? "";
         }
         if (_extras.Count >= MaxCachedMetadata)
         {

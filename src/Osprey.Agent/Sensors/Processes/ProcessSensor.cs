@@ -8,9 +8,6 @@ namespace Osprey.Agent.Sensors.Processes;
 /// </summary>
 public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISensor
 {
-    private const int Eprotonosupport = 93;
-    private const int Eperm = 1;
-    private const int Eacces = 13;
     private static readonly TimeSpan AckTimeout = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan ReceiveTimeout = TimeSpan.FromMilliseconds(200);
     private static int s_listenNonce;
@@ -39,8 +36,8 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
         {
             Unsupported(context, errno switch
             {
-                Eprotonosupport => "the kernel has no netlink connector (CONFIG_CONNECTOR)",
-                Eperm or Eacces => "opening the proc connector needs root (CAP_NET_ADMIN)",
+                Errno.EPROTONOSUPPORT => "the kernel has no netlink connector (CONFIG_CONNECTOR)",
+                Errno.EPERM or Errno.EACCES => "opening the proc connector needs root (CAP_NET_ADMIN)",
                 _ => $"the proc connector socket could not be opened (errno {errno})",
             });
             return;
@@ -67,7 +64,7 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
             var listenErrno = socket.Listen(nonce, ProcConnector.McastListen);
             if (listenErrno != 0)
             {
-                Unsupported(context, listenErrno is Eperm or Eacces
+                Unsupported(context, listenErrno is Errno.EPERM or Errno.EACCES
                     ? "subscribing to process events needs root (CAP_NET_ADMIN)"
                     : $"subscribing to process events failed (errno {listenErrno})");
                 return;

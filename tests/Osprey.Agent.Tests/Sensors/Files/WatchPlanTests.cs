@@ -1,3 +1,4 @@
+using Osprey.Agent.Sensors;
 using Osprey.Agent.Sensors.Files;
 
 namespace Osprey.Agent.Tests.Sensors.Files;

@@ -1,3 +1,4 @@
+using Osprey.Agent.Sensors;
 using System.Text;
 using Osprey.Agent.Sensors.Processes;
 
@@ -132,9 +133,9 @@ public sealed class ProcessParsingTests
             0x10, 0, 5, 0, 0xff, 0xff, 0xff, 0xff,
             0x20, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
         ];
-        Assert.Equal("user::rwx,user:alice:r-x,group::r--,mask::r-x,other::---", PosixAcl.ToText(value, id => id == 1000 ? "alice" : null, _ => null));
-        Assert.Equal("", PosixAcl.ToText(value.AsSpan(0, 7), _ => null, _ => null));
-        Assert.Equal("", PosixAcl.ToText([1, 0, 0, 0], _ => null, _ => null));
+        Assert.Equal("user::rwx,user:alice:r-x,group::r--,mask::r-x,other::---", PosixAcl.ToText(value, userName: id => id == 1000 ? "alice" : null, groupName: _ => null));
+        Assert.Null(PosixAcl.ToText(value.AsSpan(0, 7), userName: _ => null, groupName: _ => null));
+        Assert.Null(PosixAcl.ToText([1, 0, 0, 0], userName: _ => null, groupName: _ => null));
     }
 
     [Theory]
