@@ -1,4 +1,5 @@
 using Osprey.Agent.Sensors.Network;
+using Osprey.Testing.Network;
 
 namespace Osprey.Agent.Tests.Sensors.Network;
 

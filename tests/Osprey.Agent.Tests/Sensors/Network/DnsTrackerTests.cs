@@ -5,6 +5,7 @@ using Osprey.Agent.Sensors.Hashing;
 using Osprey.Agent.Sensors.Network;
 using Osprey.Agent.Sensors.Processes;
 using Osprey.Contracts.V1;
+using Osprey.Testing.Network;
 
 namespace Osprey.Agent.Tests.Sensors.Network;
 

@@ -1,14 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Osprey.Agent.Tests.Sensors.Network;
+namespace Osprey.Testing.Network;
 
 /// <summary>
 /// A tiny DNS responder on port 53 of a loopback address (127.0.0.1, or 127.0.0.153 when something already
 /// listens there), over UDP and TCP: A queries get 192.0.2.77, AAAA queries 2001:db8::77, names starting with
 /// "nx-" NXDOMAIN, and names starting with "silent-" no answer at all.
 /// </summary>
-internal sealed class LoopbackDnsServer : IAsyncDisposable
+public sealed class LoopbackDnsServer : IAsyncDisposable
 {
     public static readonly IPAddress AnswerV4 = IPAddress.Parse("192.0.2.77");
     public static readonly IPAddress AnswerV6 = IPAddress.Parse("2001:db8::77");

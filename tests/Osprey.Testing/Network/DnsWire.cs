@@ -1,10 +1,10 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Osprey.Agent.Tests.Sensors.Network;
+namespace Osprey.Testing.Network;
 
 /// <summary>Writes DNS messages and IP packets for tests, independently of the parser under test.</summary>
-internal static class DnsWire
+public static class DnsWire
 {
     public static byte[] Query(ushort id, string name, ushort type)
     {
