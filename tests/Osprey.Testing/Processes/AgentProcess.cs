@@ -117,7 +117,10 @@ public sealed class AgentProcess : IAsyncDisposable
         return JsonDocument.Parse(result.Stdout).RootElement.Clone();
     }
 
-    /// <summary>Polls status until <paramref name="condition"/> holds; fails with the last status and the log.</summary>
+    /// <summary>
+    /// Polls status until <paramref name="condition"/> holds; fails with the last status and the log. While the agent
+    /// runs, a status file still left by an earlier process (killed before it wrote a new one) is not considered.
+    /// </summary>
     public async Task<JsonElement> WaitForStatusAsync(Func<JsonElement, bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -127,7 +130,8 @@ public sealed class AgentProcess : IAsyncDisposable
             try
             {
                 last = await StatusAsync(cancellationToken).ConfigureAwait(false);
-                if (condition(last))
+                var current = _process is not { HasExited: false } || last.GetProperty("pid").GetInt32() == _process.Id;
+                if (current && condition(last))
                 {
                     return last;
                 }
