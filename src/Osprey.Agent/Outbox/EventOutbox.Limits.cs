@@ -6,12 +6,20 @@ public sealed partial class EventOutbox
 {
     private const int WalkChunk = 4096;
 
+    /// <summary>Room kept for each drop record (about 200 bytes with its row overhead), so the records fit under the size cap too.</summary>
+    private const int DropRecordReserve = 256;
+
     /// <summary>A run of consecutive sequence numbers dropped together, summarised by one DataDropped record.</summary>
     private sealed record DroppedRun(ulong First, ulong Last, long Count, long FirstTimeUs, long LastTimeUs, long Bytes);
 
+    /// <summary>Over the size cap, the outbox drops down to this share of it, so drops come in a few large runs rather
+    /// than a few events (and one more drop record) with every append.</summary>
+    private const double LowWaterMark = 0.9;
+
     /// <summary>
     /// Over the size or age limit: walks from the oldest event, dropping plain telemetry (and, when nothing
-    /// else is left, kept records too) until the outbox is back inside both limits. Runs are split where a
+    /// else is left, kept records too) until the outbox is back inside both limits (under the size cap, down to
+    /// <see cref="LowWaterMark"/> of it). Runs are split where a
     /// kept event sits between dropped ones, so a drop record never claims an event that is still delivered.
     /// </summary>
     private void EnforceLimits()
@@ -21,10 +29,11 @@ public sealed partial class EventOutbox
         {
             return;
         }
-        var runs = Walk(cutoffUs, includeKept: false);
-        if (_bytes - runs.Sum(r => r.Bytes) > _limits.MaxBytes)
+        var target = _bytes > _limits.MaxBytes ? (long)(_limits.MaxBytes * LowWaterMark) : _limits.MaxBytes;
+        var runs = Walk(cutoffUs, target, includeKept: false);
+        if (_bytes - runs.Sum(r => r.Bytes) + runs.Count * DropRecordReserve > _limits.MaxBytes)
         {
-            runs = Walk(cutoffUs, includeKept: true);
+            runs = Walk(cutoffUs, target, includeKept: true);
         }
         if (runs.Count > 0)
         {
@@ -34,7 +43,8 @@ public sealed partial class EventOutbox
 
     private long HeadTimeUs() => _count == 0 ? long.MaxValue : Scalar("SELECT time_us FROM events ORDER BY seq LIMIT 1");
 
-    private List<DroppedRun> Walk(long cutoffUs, bool includeKept)
+    /// <summary>The runs to drop, oldest first, to get under <paramref name="targetBytes"/> and the age cutoff.</summary>
+    private List<DroppedRun> Walk(long cutoffUs, long targetBytes, bool includeKept)
     {
         var runs = new List<DroppedRun>();
         DroppedRun? current = null;
@@ -53,7 +63,7 @@ public sealed partial class EventOutbox
                 any = true;
                 var (seq, time, kept, bytes) = ((ulong)reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2) == 1, reader.GetInt64(3) + RowOverhead);
                 after = (long)seq;
-                var overSize = _bytes - freed > _limits.MaxBytes;
+                var overSize = _bytes - freed + (runs.Count + 1) * DropRecordReserve > targetBytes;
                 if (!overSize && time >= cutoffUs)
                 {
                     Close();

@@ -79,6 +79,23 @@ public sealed class EventOutboxTests : IDisposable
     }
 
     [Fact]
+    public void ManySmallEventsOverTheCap_StayUnderIt_DropRecordsIncluded_WithFewDropRecords()
+    {
+        using var outbox = Open(maxBytes: 1 << 20);
+        for (var i = 0; i < 2_000; i++)
+        {
+            outbox.Append([.. Enumerable.Range(0, 10).Select(j => Telemetry($"e{i}-{j}"))]);
+            Assert.True(outbox.Statistics().Bytes <= 1 << 20, $"outbox holds {outbox.Statistics().Bytes} bytes after append {i}");
+        }
+        var events = outbox.Read(0, 100_000).Select(e => Event.Parser.ParseFrom(e.Body)).ToList();
+        var drops = events.Where(e => e.Type == EventType.DataDropped).ToList();
+        // Each drop frees a tenth of the cap, so the ~2 MB beyond it take about twenty drops, not one per append.
+        Assert.InRange(drops.Count, 1, 40);
+        Assert.Equal(outbox.Statistics().DroppedTotal, drops.Sum(d => (long)d.DataDropped.Count));
+        Assert.Equal(20_000, drops.Sum(d => (long)d.DataDropped.Count) + events.Count(e => e.Type == EventType.DnsQuery));
+    }
+
+    [Fact]
     public void KeptRecordsSurviveWhileTelemetryCanBeDropped_AndRunsDoNotCoverThem()
     {
         using var outbox = Open(maxBytes: 1 << 20);
