@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Osprey.Testing.Network;
 using Osprey.Testing.Paths;
 using Osprey.Testing.Processes;
 
@@ -83,6 +84,42 @@ public sealed class AgentUplinkTests
         await WaitForEventsAsync(cli, $"EventType = \"AgentLifecycle\" AND AgentId = \"{agent.AgentId}\"", 1);
         var status = await agent.WaitForStatusAsync(s => s.GetProperty("connectionState").GetString() == "connected", TimeSpan.FromSeconds(20), Ct);
         Assert.Equal(node.Url.ToString().TrimEnd('/'), status.GetProperty("nodeInUse").GetString()!.TrimEnd('/'));
+    }
+
+    [Fact]
+    public async Task ThroughAnAuthenticatingConnectProxy_TheAgentEnrollsAndDelivers_AndAWrongPasswordIsRefusedClearly()
+    {
+        RootCheck.Require();
+        await using var node = await NodeProcess.InitAsync(Ct);
+        await node.StartAsync(Ct);
+        var cli = new OspreyCli(node.Url, node.AdminToken, node.Pin);
+        await using var proxy = new ConnectProxy("osprey-agent", "proxy pass 42");
+        using var secrets = new TempDirectory("osprey-e2e-proxy");
+        var wrongFile = Path.Combine(secrets.Path, "wrong");
+        await File.WriteAllTextAsync(wrongFile, "not the password\n", Ct);
+        var rightFile = Path.Combine(secrets.Path, "right");
+        await File.WriteAllTextAsync(rightFile, "proxy pass 42\n", Ct);
+
+        await using var refused = new AgentProcess();
+        var failed = await refused.EnrollAsync(node.Url.ToString(), await TokenAsync(cli), node.Pin, QuickSettings, Ct,
+            "--proxy", proxy.Url.ToString(), "--proxy-user", "osprey-agent", "--proxy-password-file", wrongFile);
+        Assert.Equal(1, failed.ExitCode);
+        Assert.Contains("407", failed.Stderr, StringComparison.Ordinal);
+        Assert.Empty(proxy.Tunnels);
+
+        await using var agent = new AgentProcess();
+        var enroll = await agent.EnrollAsync(node.Url.ToString(), await TokenAsync(cli), node.Pin, QuickSettings, Ct,
+            "--proxy", proxy.Url.ToString(), "--proxy-user", "osprey-agent", "--proxy-password-file", rightFile);
+        Assert.True(enroll.ExitCode == 0, enroll.ToString());
+        agent.Start();
+        await WaitForEventsAsync(cli, $"EventType = \"AgentLifecycle\" AND AgentId = \"{agent.AgentId}\"", 1);
+
+        // Every connection went through the proxy, and the password is in the sealed container, not the settings.
+        var nodeAuthority = $"{node.Url.Host}:{node.Url.Port}";
+        Assert.NotEmpty(proxy.Tunnels);
+        Assert.All(proxy.Tunnels, t => Assert.Equal(nodeAuthority, t));
+        var stateFiles = Directory.EnumerateFiles(agent.StateDir, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith("enroll-settings.json", StringComparison.Ordinal));
+        Assert.All(stateFiles, f => Assert.DoesNotContain("proxy pass 42", File.ReadAllText(f), StringComparison.Ordinal));
     }
 
     [Fact]

@@ -30,10 +30,13 @@ public sealed class AgentProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs <c>osprey-agent enroll</c>; <paramref name="settingsJson"/> (optional) carries further settings.</summary>
-    public async Task<ProcessResult> EnrollAsync(string servers, string token, string pin, string? settingsJson = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs <c>osprey-agent enroll</c>; <paramref name="settingsJson"/> (optional) carries further settings,
+    /// <paramref name="options"/> further command-line options (<c>--proxy</c>…).
+    /// </summary>
+    public async Task<ProcessResult> EnrollAsync(string servers, string token, string pin, string? settingsJson = null, CancellationToken cancellationToken = default, params IEnumerable<string> options)
     {
-        List<string> arguments = ["enroll", "--server", servers, "--token", token, "--pin", pin, "--state", StateDir];
+        List<string> arguments = ["enroll", "--server", servers, "--token", token, "--pin", pin, "--state", StateDir, .. options];
         if (settingsJson is not null)
         {
             var file = Path.Combine(StateDir, "enroll-settings.json");
