@@ -4,7 +4,7 @@ using SQLitePCL;
 namespace Osprey.Node.Storage;
 
 /// <summary>
-/// The prepared INSERT of one day table, driven through the SQLite C API: the writer binds every column of
+/// The prepared INSERTs of one day table and its body table, driven through the SQLite C API: the writer binds every column of
 /// every event, and ADO.NET's per-call parameter handling cost as much as SQLite's own insert. Text is bound
 /// as UTF-16 straight from the string (SQLite converts it without a managed copy).
 /// </summary>
@@ -12,16 +12,18 @@ internal sealed class EventInsertStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    private readonly sqlite3_stmt _body;
 
     public EventInsertStatement(SqliteConnection connection, string partition)
     {
         _db = connection.Handle!;
         var sql = $"INSERT INTO {partition} ({SqliteEventStore.InsertColumns}) VALUES ({string.Join(", ", Enumerable.Repeat("?", ColumnCount))})";
         Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
+        Check(raw.sqlite3_prepare_v2(_db, $"INSERT INTO {SqliteEventStore.BodyTable(partition)} (id, body) VALUES (?, ?)", out _body));
     }
 
     /// <summary>Columns in <see cref="SqliteEventStore.InsertColumns"/>.</summary>
-    private const int ColumnCount = 25;
+    private const int ColumnCount = 24;
 
     public void Insert(StoredEvent row)
     {
@@ -50,10 +52,18 @@ internal sealed class EventInsertStatement : IDisposable
         Number(22, row.RemotePort);
         Text(23, row.Protocol);
         Text(24, row.DnsName);
-        Check(raw.sqlite3_bind_blob(_statement, 25, body));
-        var rc = raw.sqlite3_step(_statement);
+        Step(_statement);
+        // Same transaction, so the row and its body are stored together or not at all.
+        Check(raw.sqlite3_bind_int64(_body, 1, raw.sqlite3_last_insert_rowid(_db)));
+        Check(raw.sqlite3_bind_blob(_body, 2, body));
+        Step(_body);
+    }
+
+    private void Step(sqlite3_stmt statement)
+    {
+        var rc = raw.sqlite3_step(statement);
         // Reset whatever the outcome, so the statement is ready (and holds no lock) for the next row.
-        var reset = raw.sqlite3_reset(_statement);
+        var reset = raw.sqlite3_reset(statement);
         Check(rc == raw.SQLITE_DONE ? reset : rc);
     }
 
@@ -71,5 +81,9 @@ internal sealed class EventInsertStatement : IDisposable
         }
     }
 
-    public void Dispose() => _statement.Dispose();
+    public void Dispose()
+    {
+        _statement.Dispose();
+        _body.Dispose();
+    }
 }

@@ -9,4 +9,7 @@ public sealed partial class SqliteEventStore
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Retention dropped partition {Partition}")]
     private static partial void LogPartitionDropped(ILogger logger, string partition);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Moved the event bodies of {Partition} to their own table (events database layout of an earlier build)")]
+    private static partial void LogPartitionMigrated(ILogger logger, string partition);
 }

@@ -8,6 +8,9 @@ public sealed partial class SqliteEventStore
     private const int MaxTreeDepth = 64;
     private const int MaxTreeProcesses = 2_000;
 
+    /// <summary>Day partitions a search or count scans at the same time, each on its own connection.</summary>
+    private static readonly int ScanParallelism = Math.Clamp(Environment.ProcessorCount, 1, 8);
+
     public async Task<EventPage> SearchAsync(EventQuery query, CancellationToken cancellationToken)
     {
         var compiled = HuntingSql.Compile(query.Query);
@@ -15,22 +18,26 @@ public sealed partial class SqliteEventStore
         var partitions = PartitionsIn(query.FromUs, query.ToUs, query.Descending);
         var limit = Math.Clamp(query.Limit, 1, 1_000_000);
         var results = new List<StoredEvent>();
-        await using var connection = SqliteConnections.Open(_path);
         if (HuntingSql.IsEventTime(query.Sort))
         {
-            // Day partitions are already in time order: read them in turn until the page is full.
-            foreach (var partition in partitions)
+            // Day partitions are already in time order: read them a window at a time, the partitions of a window in
+            // parallel (one connection each), until the page is full. A scan that finds little (a rare substring
+            // over every day) thus uses every core; a selective query reads at most one window more than it needs.
+            for (var first = 0; first < partitions.Count && results.Count <= limit; first += ScanParallelism)
             {
-                var sql = $"SELECT {Columns} FROM {Source(partition)} WHERE {TimeRange(query)} AND ({compiled.Where}) ORDER BY {order}, id {(query.Descending ? "DESC" : "ASC")} LIMIT {limit + 1 - results.Count}";
-                await ReadAsync(connection, sql, compiled.Parameters, query, results, cancellationToken).ConfigureAwait(false);
-                if (results.Count > limit)
+                var wanted = limit + 1 - results.Count;
+                var window = partitions.Skip(first).Take(ScanParallelism).Select(partition => Task.Run(() => ReadPartitionAsync(
+                    $"SELECT {Columns} FROM {Source(partition)} WHERE {TimeRange(query)} AND ({compiled.Where}) ORDER BY {order}, id {(query.Descending ? "DESC" : "ASC")} LIMIT {wanted}",
+                    compiled.Parameters, query, cancellationToken), cancellationToken)).ToList();
+                foreach (var page in await Task.WhenAll(window).ConfigureAwait(false))
                 {
-                    break;
+                    results.AddRange(page.Take(limit + 1 - results.Count));
                 }
             }
         }
         else if (partitions.Count > 0)
         {
+            await using var connection = SqliteConnections.Open(_path);
             var union = string.Join(" UNION ALL ", partitions.Select(p => $"SELECT {Columns} FROM {Source(p)} WHERE {TimeRange(query)} AND ({compiled.Where})"));
             var sql = $"SELECT * FROM ({union}) ORDER BY {order} LIMIT {limit + 1}";
             await ReadAsync(connection, sql, compiled.Parameters, query, results, cancellationToken).ConfigureAwait(false);
@@ -46,15 +53,18 @@ public sealed partial class SqliteEventStore
     public async Task<long> CountAsync(EventQuery query, CancellationToken cancellationToken)
     {
         var compiled = HuntingSql.Compile(query.Query);
-        await using var connection = SqliteConnections.Open(_path);
         long total = 0;
-        foreach (var partition in PartitionsIn(query.FromUs, query.ToUs, descending: false))
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"SELECT count(*) FROM {Source(partition)} WHERE {TimeRange(query)} AND ({compiled.Where})";
-            Bind(command, compiled.Parameters, query);
-            total += (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        }
+        await Parallel.ForEachAsync(
+            PartitionsIn(query.FromUs, query.ToUs, descending: false),
+            new ParallelOptions { MaxDegreeOfParallelism = ScanParallelism, CancellationToken = cancellationToken },
+            async (partition, ct) =>
+            {
+                await using var connection = SqliteConnections.Open(_path);
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT count(*) FROM {Source(partition)} WHERE {TimeRange(query)} AND ({compiled.Where})";
+                Bind(command, compiled.Parameters, query);
+                Interlocked.Add(ref total, (long)(await command.ExecuteScalarAsync(ct).ConfigureAwait(false))!);
+            }).ConfigureAwait(false);
         return total;
     }
 
@@ -161,6 +171,15 @@ public sealed partial class SqliteEventStore
             (null, not null) => "event_time <= $to",
             _ => "event_time BETWEEN $from AND $to",
         };
+
+    private async Task<List<StoredEvent>> ReadPartitionAsync(
+        string sql, IReadOnlyList<KeyValuePair<string, object>> parameters, EventQuery query, CancellationToken cancellationToken)
+    {
+        var results = new List<StoredEvent>();
+        await using var connection = SqliteConnections.Open(_path);
+        await ReadAsync(connection, sql, parameters, query, results, cancellationToken).ConfigureAwait(false);
+        return results;
+    }
 
     private static async Task ReadAsync(
         SqliteConnection connection, string sql, IReadOnlyList<KeyValuePair<string, object>> parameters, EventQuery query,

@@ -45,7 +45,7 @@ public sealed partial class SqliteEventStore
             _partitions = remaining;
         }
         using var connection = SqliteConnections.Open(_path);
-        Execute(connection, $"DROP TABLE IF EXISTS {partition}; PRAGMA incremental_vacuum;");
+        Execute(connection, $"DROP TABLE IF EXISTS {partition}; DROP TABLE IF EXISTS {BodyTable(partition)}; PRAGMA incremental_vacuum;");
         LogPartitionDropped(_logger, partition);
     }
 }

@@ -69,6 +69,10 @@ public sealed partial class SqliteEventStore : IEventStore
             }
         }
         _partitions = new SortedSet<string>(ReadPartitions(_writer), StringComparer.Ordinal);
+        foreach (var partition in _partitions)
+        {
+            SplitBodies(partition);
+        }
         _writerTask = Task.Run(WriteLoopAsync);
         _checkpointTask = Task.Run(CheckpointLoopAsync);
     }
@@ -107,11 +111,35 @@ public sealed partial class SqliteEventStore : IEventStore
         Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
     }
 
+    /// <summary>
+    /// A day table written by an earlier build keeps the serialized event in its own <c>body</c> column: moves the
+    /// bodies to the body table and drops the column, in one transaction (a crash leaves the table as it was).
+    /// </summary>
+    private void SplitBodies(string partition)
+    {
+        using (var probe = _writer!.CreateCommand())
+        {
+            probe.CommandText = $"SELECT count(*) FROM pragma_table_info('{partition}') WHERE name = 'body'";
+            if ((long)probe.ExecuteScalar()! == 0)
+            {
+                return;
+            }
+        }
+        using var transaction = _writer.BeginTransaction();
+        Execute(_writer, $"""
+            CREATE TABLE IF NOT EXISTS {BodyTable(partition)} (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+            INSERT INTO {BodyTable(partition)} (id, body) SELECT id, body FROM {partition};
+            ALTER TABLE {partition} DROP COLUMN body;
+            """, transaction);
+        transaction.Commit();
+        LogPartitionMigrated(_logger, partition);
+    }
+
     private static List<string> ReadPartitions(SqliteConnection connection)
     {
         var names = new List<string>();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'events_[0-9]*'";
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name GLOB 'events_[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'";
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {

@@ -1,8 +1,12 @@
+using Google.Protobuf;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using Osprey.Contracts.V1;
 using Osprey.Node.Hosting;
 using Osprey.Node.Storage;
 using Osprey.Node.Tests.Support;
+using Osprey.Testing.Paths;
 using Osprey.Testing.Simulator;
 
 namespace Osprey.Node.Tests.Storage;
@@ -60,6 +64,50 @@ public sealed class EventStoreTests
         Assert.True(store.Partitions().Count >= 3, "50 hours of events span at least three day partitions");
         var names = byName.Events.Select(e => e.DnsName!).ToList();
         Assert.Equal(names.Order(StringComparer.OrdinalIgnoreCase), names);
+    }
+
+    [Fact]
+    public async Task ADayTableOfTheEarlierLayout_HasItsBodiesMovedOut_AndStaysSearchable()
+    {
+        using var dir = new TempDirectory("osprey-store-layout");
+        var path = Path.Combine(dir.Path, "events.db");
+        var generator = new SyntheticEvents("7d3f1c2a-0000-4000-8000-000000000001", "h", 8);
+        var stop = generator.Create(EventType.ProcessStop, 1, NodeClock.ToUs(DateTimeOffset.UtcNow));
+        stop.ProcessStop.ExitCode = 139;
+        var partition = SqliteEventStore.PartitionName(DateTimeOffset.UtcNow);
+        using (var old = new SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            old.Open();
+            using var create = old.CreateCommand();
+            // The day table as builds before the body table wrote it: the serialized event in a body column.
+            create.CommandText = $"""
+                CREATE TABLE {partition} (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, agent_id TEXT NOT NULL COLLATE NOCASE,
+                    seq INTEGER NOT NULL, event_type TEXT NOT NULL COLLATE NOCASE, event_time INTEGER NOT NULL, host TEXT, host_ip TEXT,
+                    user_name TEXT, unique_pid TEXT, parent_unique_pid TEXT, pid INTEGER, process_name TEXT, process_path TEXT,
+                    command_line TEXT, file_path TEXT, file_name TEXT, md5 TEXT, sha256 TEXT, local_ip TEXT, local_port INTEGER,
+                    remote_ip TEXT, remote_port INTEGER, protocol TEXT, dns_name TEXT, body BLOB NOT NULL);
+                CREATE INDEX {partition}_time ON {partition}(event_time);
+                INSERT INTO {partition} (event_id, agent_id, seq, event_type, event_time, body) VALUES ($id, $agent, 1, 'ProcessStop', $time, $body);
+                """;
+            create.Parameters.AddWithValue("$id", stop.EventId);
+            create.Parameters.AddWithValue("$agent", stop.Device.AgentId);
+            create.Parameters.AddWithValue("$time", stop.TimeUs);
+            create.Parameters.AddWithValue("$body", stop.ToByteArray());
+            create.ExecuteNonQuery();
+        }
+
+        await using (var store = new SqliteEventStore(path, TimeProvider.System, NullLogger<SqliteEventStore>.Instance))
+        {
+            store.Initialize();
+            var found = await store.SearchAsync(new EventQuery { Query = "ExitCode = 139" }, Ct);
+            Assert.Equal(stop.EventId, Assert.Single(found.Events).EventId);
+            Assert.Equal([partition], store.Partitions());
+        }
+        using var check = new SqliteConnection($"Data Source={path};Pooling=false");
+        check.Open();
+        using var columns = check.CreateCommand();
+        columns.CommandText = $"SELECT count(*) FROM pragma_table_info('{partition}') WHERE name = 'body'";
+        Assert.Equal(0L, columns.ExecuteScalar());
     }
 
     [Fact]
