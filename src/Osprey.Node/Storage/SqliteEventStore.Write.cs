@@ -106,10 +106,8 @@ public sealed partial class SqliteEventStore
                 _partitions = new SortedSet<string>(_partitions.Concat(_created), StringComparer.Ordinal);
             }
         }
-        for (var i = 0; i < works.Count; i++)
-        {
-            works[i].Completion.TrySetResult(results[i]);
-        }
+        // Answered once the WAL is on disk (SyncLoopAsync); the list is the loop's from here on.
+        _committed.Writer.TryWrite(new CommittedGroup([.. works], results));
     }
 
     private IngestResult Store(IngestWork work, Dictionary<string, SequenceRanges> working, SqliteTransaction transaction)
