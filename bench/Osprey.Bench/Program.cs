@@ -31,6 +31,19 @@ internal static class Program
         var hash = new Command("agent-hash", "The agent's MD5+SHA-256 throughput beside sha256sum on the same file") { file, size };
         hash.SetAction((parse, ct) => HashBenchmark.RunAsync(parse.GetValue(file), parse.GetValue(size), ct));
 
-        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate, hash }.Parse(args).InvokeAsync();
+        var rates = new Option<string>("--rates") { DefaultValueFactory = _ => "500,2000,5000", Description = "Exec rates per second, comma-separated" };
+        var stormSeconds = new Option<int>("--seconds") { DefaultValueFactory = _ => 10, Description = "Seconds of storm per rate" };
+        var withoutAuditd = new Option<bool>("--without-auditd") { Description = "Run the agent alone, without auditd on the same storm" };
+        var storm = new Command("agent-exec-storm", "Share of short-lived processes the agent delivers complete (command line and hashes), beside auditd on the same storm") { rates, stormSeconds, withoutAuditd };
+        storm.SetAction((parse, ct) => ExecStormBenchmark.RunAsync(ParseRates(parse.GetValue(rates)!), parse.GetValue(stormSeconds), !parse.GetValue(withoutAuditd), ct));
+
+        var steadySeconds = new Option<int>("--seconds") { DefaultValueFactory = _ => 60, Description = "Seconds of load" };
+        var steady = new Command("agent-steady", "The agent's CPU and memory with every sensor under 50 execs/s, 20 files/s and 20 connections/s") { steadySeconds };
+        steady.SetAction((parse, ct) => AgentSteadyBenchmark.RunAsync(parse.GetValue(steadySeconds), ct));
+
+        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate, hash, storm, steady }.Parse(args).InvokeAsync();
     }
+
+    private static List<int> ParseRates(string text) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => int.Parse(r, System.Globalization.CultureInfo.InvariantCulture))];
 }
