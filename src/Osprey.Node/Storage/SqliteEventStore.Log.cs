@@ -12,7 +12,4 @@ public sealed partial class SqliteEventStore
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Moved the event bodies of {Partition} to their own table (events database layout of an earlier build)")]
     private static partial void LogPartitionMigrated(ILogger logger, string partition);
-
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Critical, Message = "Flushing the events database's WAL to disk failed; the batches of the last commits are refused and agents will resend them")]
-    private static partial void LogFsyncFailed(ILogger logger, Exception exception);
 }

@@ -106,8 +106,10 @@ public sealed partial class SqliteEventStore
                 _partitions = new SortedSet<string>(_partitions.Concat(_created), StringComparer.Ordinal);
             }
         }
-        // Answered once the WAL is on disk (SyncLoopAsync); the list is the loop's from here on.
-        _committed.Writer.TryWrite(new CommittedGroup([.. works], results));
+        for (var i = 0; i < works.Count; i++)
+        {
+            works[i].Completion.TrySetResult(results[i]);
+        }
     }
 
     private IngestResult Store(IngestWork work, Dictionary<string, SequenceRanges> working, SqliteTransaction transaction)

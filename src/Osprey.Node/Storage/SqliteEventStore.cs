@@ -44,11 +44,7 @@ public sealed partial class SqliteEventStore : IEventStore
     /// which a background checkpoint alone never can under continuous writes. The WAL file is trimmed to
     /// 256 MiB when it restarts.
     /// </summary>
-    /// <remarks>
-    /// The writer commits with synchronous = NORMAL: its batches are acknowledged after the group fsync of the WAL
-    /// (SqliteEventStore.Durability.cs), not by waiting in each commit.
-    /// </remarks>
-    internal const string WriterPragmas = "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 268435456; PRAGMA synchronous = NORMAL;";
+    internal const string WriterPragmas = "PRAGMA cache_size = -262144; PRAGMA wal_autocheckpoint = 16384; PRAGMA journal_size_limit = 268435456;";
 
     public void Initialize()
     {
@@ -72,17 +68,12 @@ public sealed partial class SqliteEventStore : IEventStore
                 ranges.Add((ulong)reader.GetInt64(1), (ulong)reader.GetInt64(2));
             }
         }
-        foreach (var (agentId, ranges) in _ranges)
-        {
-            _durableAcked[agentId] = ranges.Acked;
-        }
         _partitions = new SortedSet<string>(ReadPartitions(_writer), StringComparer.Ordinal);
         foreach (var partition in _partitions)
         {
             SplitBodies(partition);
         }
         _writerTask = Task.Run(WriteLoopAsync);
-        _syncTask = Task.Run(SyncLoopAsync);
         _checkpointTask = Task.Run(CheckpointLoopAsync);
     }
 
@@ -90,7 +81,7 @@ public sealed partial class SqliteEventStore : IEventStore
     {
         lock (_rangesLock)
         {
-            return _durableAcked.GetValueOrDefault(agentId);
+            return _ranges.TryGetValue(agentId, out var ranges) ? ranges.Acked : 0;
         }
     }
 
@@ -171,11 +162,6 @@ public sealed partial class SqliteEventStore : IEventStore
         if (_writerTask is not null)
         {
             await _writerTask.ConfigureAwait(false);
-        }
-        _committed.Writer.TryComplete();
-        if (_syncTask is not null)
-        {
-            await _syncTask.ConfigureAwait(false);
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_checkpointTask is not null)
