@@ -37,7 +37,7 @@ public static class AgentSteadyBenchmark
         }
         await using var agent = await BenchAgent.StartAsync(node, token.Stdout.Trim(), Settings(node.DataDir), cancellationToken);
         await agent.WaitUntilReadyAsync(cancellationToken);
-        await Console.Error.WriteLineAsync($"agent pid {agent.Pid}: {string.Join(", ", agent.Status()!.Value.GetProperty("sensors").EnumerateArray().Select(s => $"{s.GetProperty("name")} {s.GetProperty("state")}"))}");
+        await Console.Error.WriteLineAsync($"agent pid {agent.Pid}: {string.Join(", ", agent.ReadStatusFile()!.Value.GetProperty("sensors").EnumerateArray().Select(s => $"{s.GetProperty("name")} {s.GetProperty("state")}"))}");
         // The start-up /proc snapshot and the host-state sensors' first inventory are not steady state.
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
 

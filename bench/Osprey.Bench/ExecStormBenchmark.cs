@@ -108,7 +108,7 @@ public static class ExecStormBenchmark
         }
 
         var captured = await AgentCapturedAsync(events, prefix, spawner, cancellationToken);
-        await PrintOtherChildStartsAsync(events, agent.AgentId, prefix);
+        await PrintOtherChildStartsAsync(events, agent.AgentId!, prefix);
         var launched = Math.Max(1, spawner.Launched);
         Figures.Print($"exec_storm_{rate}_achieved_rate", spawner.AchievedRate, "execs/s");
         Figures.Print($"exec_storm_{rate}_captured", 100.0 * captured / launched, "%");

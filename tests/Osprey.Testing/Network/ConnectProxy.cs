@@ -94,7 +94,7 @@ public sealed class ConnectProxy : IAsyncDisposable
     {
         var head = new StringBuilder();
         var one = new byte[1];
-        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
+        while (head is not [.., '\r', '\n', '\r', '\n'])
         {
             if (await stream.ReadAsync(one, cancellationToken).ConfigureAwait(false) == 0 || head.Length > 16_384)
             {

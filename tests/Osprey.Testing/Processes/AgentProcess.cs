@@ -60,9 +60,10 @@ public sealed class AgentProcess : IAsyncDisposable
         await File.WriteAllTextAsync(path, json.ToJsonString(), cancellationToken).ConfigureAwait(false);
     }
 
-    public void Start()
+    /// <summary>Runs the agent; tests log at Debug, benchmarks at the deployed level (Information).</summary>
+    public void Start(string logLevel = "Debug")
     {
-        _process = new Process { StartInfo = CommandRunner.Start(AgentExecutable, ["run", "--state", StateDir], new Dictionary<string, string> { ["OSPREY_AGENT_LOG"] = "Debug" }) };
+        _process = new Process { StartInfo = CommandRunner.Start(AgentExecutable, ["run", "--state", StateDir], new Dictionary<string, string> { ["OSPREY_AGENT_LOG"] = logLevel }) };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.Start();
@@ -71,6 +72,8 @@ public sealed class AgentProcess : IAsyncDisposable
     }
 
     public bool HasExited => _process?.HasExited ?? true;
+
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("the agent is not running");
 
     public int ExitCode => _process!.ExitCode;
 
@@ -118,6 +121,23 @@ public sealed class AgentProcess : IAsyncDisposable
             throw new InvalidOperationException($"osprey-agent status failed: {result}");
         }
         return JsonDocument.Parse(result.Stdout).RootElement.Clone();
+    }
+
+    /// <summary>
+    /// The status file the agent writes every two seconds (what <c>status --json</c> prints), read directly: for
+    /// measurements, where running the status command would start processes the agent then records. Null while
+    /// there is none or it is being replaced.
+    /// </summary>
+    public JsonElement? ReadStatusFile()
+    {
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllBytes(Path.Combine(StateDir, "status.json"))).RootElement.Clone();
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
