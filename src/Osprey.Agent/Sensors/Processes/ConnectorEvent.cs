@@ -49,6 +49,12 @@ internal struct ConnectorEvent
 
     public readonly ReadOnlySpan<byte> CapturedEnvironment => Part(Skip(ArgumentsLength) + Skip(ExeLength) + Skip(CwdLength), EnvironmentLength);
 
+    /// <summary>Exec: the IDs below are the kernel exec record's (the process may be gone from /proc).</summary>
+    public bool IdsCaptured;
+
+    /// <summary>Exec: real user, real group, effective user and effective group at the exec, when <see cref="IdsCaptured"/>.</summary>
+    public uint Uid, Gid, Euid, Egid;
+
     /// <summary>Loss: how many events the kernel dropped.</summary>
     public long LostCount;
 

@@ -23,14 +23,18 @@ internal sealed class ConnectorReader
     private readonly ProcessSensorCounters _counters;
     private readonly uint _listenNonce;
     private readonly CaptureBuffers _buffers;
+    private readonly ExecCapture? _execCapture;
+    private readonly byte[] _record;
     private readonly TaskCompletionSource<int> _ack = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // Start ticks read at fork, so an exec or exit of a process that is already gone still has its UniquePID.
     private readonly Dictionary<int, long> _startTicks = [];
     private long[] _lastSequence = [];
     private long _overflowsNotMatched;
 
-    public ConnectorReader(ProcConnectorSocket socket, EventHandoff queue, ProcessSensorOptions options, ProcessSensorCounters counters, uint listenNonce)
+    public ConnectorReader(ProcConnectorSocket socket, EventHandoff queue, ProcessSensorOptions options, ProcessSensorCounters counters, uint listenNonce, ExecCapture? execCapture = null)
     {
+        _execCapture = execCapture;
+        _record = execCapture is null ? [] : GC.AllocateUninitializedArray<byte>(ExecCapture.RecordSize, pinned: true);
         _socket = socket;
         _queue = queue;
         _options = options;
@@ -203,7 +207,7 @@ internal sealed class ConnectorReader
             ReadStat(pid, out ticks, out _);
             Remember(pid, ticks);
         }
-        Enqueue(new ConnectorEvent
+        var e = new ConnectorEvent
         {
             Kind = ConnectorEventKind.Exec,
             Pid = pid,
@@ -214,7 +218,79 @@ internal sealed class ConnectorReader
             ExeLength = exe,
             CwdLength = cwd,
             EnvironmentLength = environment,
-        }, cancellationToken);
+        };
+        if (_execCapture is not null && (arguments <= 0 || exe < 0 || cwd < 0 || (environment < 0 && _options.CaptureEnvironmentBytes > 0)) && _execCapture.TryRead(pid, timestamp, _record))
+        {
+            FromRecord(ref e);
+            Interlocked.Increment(ref _counters.KernelRecordStartsField);
+        }
+        Enqueue(e, cancellationToken);
+    }
+
+    /// <summary>
+    /// Completes a first look that found the process (partly) gone from the kernel's record of its exec: the arguments
+    /// when /proc had none, then the executable, working directory and environment, and the IDs.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void FromRecord(ref ConnectorEvent e)
+    {
+        var record = _record.AsSpan();
+        var capture = e.Capture.AsSpan();
+        if (e.ArgumentsLength <= 0)
+        {
+            var recorded = ExecCapture.Arguments(record);
+            recorded.CopyTo(capture);
+            e.ArgumentsLength = recorded.Length;
+        }
+        var used = Math.Max(e.ArgumentsLength, 0);
+        var cwdRoom = capture.Slice(used + PathRoom, PathRoom);
+        var cwd = ExecCapture.WorkingDirectory(record, cwdRoom);
+        var exe = ExecCapture.Executable(record);
+        if (exe.IsEmpty || exe.Length > PathRoom)
+        {
+            e.ExeLength = -1;
+        }
+        else if (exe[0] == (byte)'/')
+        {
+            exe.CopyTo(capture[used..]);
+            e.ExeLength = exe.Length;
+        }
+        else if (cwd > 0 && cwd + 1 + exe.Length <= PathRoom)
+        {
+            // A relative path (./program): relative to the working directory of the exec.
+            cwdRoom[..cwd].CopyTo(capture[used..]);
+            var at = used + cwd;
+            if (cwd > 1)
+            {
+                capture[at++] = (byte)'/';
+            }
+            (exe.StartsWith("./"u8) ? exe[2..] : exe).CopyTo(capture[at..]);
+            e.ExeLength = at - used + (exe.StartsWith("./"u8) ? exe.Length - 2 : exe.Length);
+        }
+        else
+        {
+            e.ExeLength = -1;
+        }
+        used += Math.Max(e.ExeLength, 0);
+        // The working directory was written after a full path's room; move it up behind the executable.
+        if (cwd > 0)
+        {
+            cwdRoom[..cwd].CopyTo(capture[used..]);
+        }
+        e.CwdLength = cwd;
+        used += Math.Max(cwd, 0);
+        var environment = ExecCapture.Environment(record);
+        if (!ExecCapture.EnvironmentCut(record) && environment.Length < capture.Length - used)
+        {
+            environment.CopyTo(capture[used..]);
+            e.EnvironmentLength = environment.Length;
+        }
+        else
+        {
+            e.EnvironmentLength = -1;
+        }
+        (e.Uid, e.Gid, e.Euid, e.Egid) = ExecCapture.Ids(record);
+        e.IdsCaptured = true;
     }
 
     /// <summary>

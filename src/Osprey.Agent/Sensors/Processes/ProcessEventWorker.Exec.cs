@@ -29,7 +29,7 @@ internal sealed partial class ProcessEventWorker
         if (info is null)
         {
             info = FromFirstLook(e, t, ticks);
-            if (InheritedIdentity(t, info) is { } inherited)
+            if (InheritedIdentity(t, info, e.IdsCaptured) is { } inherited)
             {
                 info = inherited;
                 complete = true;
@@ -131,6 +131,10 @@ internal sealed partial class ProcessEventWorker
             Cwd = e.CapturedCwd.IsEmpty ? null : Encoding.UTF8.GetString(e.CapturedCwd),
             Environment = CapturedEnvironment(e),
             Executable = exe is null ? null : HashGone(exe, t?.ParentPid ?? 0),
+            Uid = e.Uid,
+            Gid = e.Gid,
+            Euid = e.Euid,
+            Egid = e.Egid,
         };
     }
 
@@ -145,15 +149,27 @@ internal sealed partial class ProcessEventWorker
     /// <summary>
     /// The credentials, session and terminal of a process gone before it was read, when they are known without reading:
     /// an exec keeps them unless the program is set-user-ID or set-group-ID, and the fork gave it its parent's unless a
-    /// change was reported since (UID, GID and SID events). Null when that cannot be said.
+    /// change was reported since (UID, GID and SID events). With <paramref name="idsCaptured"/> the user and group IDs
+    /// are already the kernel exec record's (exact, set-ID programs included) and only the session and terminal are
+    /// inherited. Null when that cannot be said.
     /// </summary>
-    private ProcessInfo? InheritedIdentity(TrackedProcess? t, ProcessInfo info)
+    private ProcessInfo? InheritedIdentity(TrackedProcess? t, ProcessInfo info, bool idsCaptured)
     {
         // Its own last read (a credentials change, a fork announcement) if it had one, else its parent at the fork.
         var basis = t is { Complete: true, Info: { } own } ? own : t is { Parent: { } parent, IdentityChanged: false } ? parent : null;
         if (basis is null)
         {
             return null;
+        }
+        if (idsCaptured)
+        {
+            return info with
+            {
+                LoginUid = basis.LoginUid,
+                Session = basis.Session,
+                AuditSession = basis.AuditSession,
+                TtyNumber = basis.TtyNumber,
+            };
         }
         var status = info.Executable?.Status ?? (info.ExePath is null ? null : Libc.Stat(info.ExePath, followLinks: true, out _));
         if (status is null || (status.Mode & SetIdBits) != 0)

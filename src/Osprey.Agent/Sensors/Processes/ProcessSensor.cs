@@ -56,7 +56,13 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
         using var queue = new EventHandoff(_options.QueueCapacity);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var nonce = (uint)Interlocked.Increment(ref s_listenNonce) ^ ((uint)Environment.ProcessId << 12);
-        var reader = new ConnectorReader(socket, queue, _options, Counters, nonce);
+        string? captureError = null;
+        using var execCapture = _options.KernelExecCapture ? ExecCapture.TryLoad(ExecCapture.DefaultObjectPath, out captureError) : null;
+        if (captureError is not null)
+        {
+            ProcessSensorLog.ExecCaptureUnavailable(context.Logger, captureError);
+        }
+        var reader = new ConnectorReader(socket, queue, _options, Counters, nonce, execCapture);
         var readerThread = new Thread(() => reader.Run(stop.Token)) { IsBackground = true, Name = "osprey-proc-connector" };
         readerThread.Start();
         try
@@ -86,7 +92,8 @@ public sealed class ProcessSensor(ProcessSensorOptions? options = null) : ISenso
             }
 
             var worker = new ProcessEventWorker(context, _options, Counters, reader.Buffers);
-            context.Health.SetState(SensorState.Running);
+            context.Health.SetState(SensorState.Running, captureError is null ? null
+                : "without the kernel exec capture (" + captureError + "): processes gone before the agent reads /proc lose their command line");
             ProcessSensorLog.Started(context.Logger, _options.ReceiveBufferBytes);
             if (reader.RealTimeErrno != 0 && (_options.ReaderNice is null || reader.NiceErrno != 0))
             {

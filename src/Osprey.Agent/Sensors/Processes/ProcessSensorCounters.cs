@@ -7,6 +7,7 @@ public sealed class ProcessSensorCounters
     internal long PartialStartsField;
     internal long StartsWithoutCommandLineField;
     internal long StartsWithoutCredentialsField;
+    internal long KernelRecordStartsField;
     internal long ForkStartsField;
     internal long StopsField;
     internal long UnattributedExitsField;
@@ -34,6 +35,12 @@ public sealed class ProcessSensorCounters
     /// (a set-ID program, an unreported change, or no fork record).
     /// </summary>
     public long StartsWithoutCredentials => Interlocked.Read(ref StartsWithoutCredentialsField);
+
+    /// <summary>
+    /// Execs the reader completed from the kernel's exec record (the BPF exec capture) because /proc had already lost
+    /// the process or part of it.
+    /// </summary>
+    public long KernelRecordStarts => Interlocked.Read(ref KernelRecordStartsField);
 
     /// <summary>ProcessStart events for processes that forked and did not execute (spawn syscall "fork").</summary>
     public long ForkStarts => Interlocked.Read(ref ForkStartsField);

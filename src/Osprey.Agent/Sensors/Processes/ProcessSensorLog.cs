@@ -23,6 +23,9 @@ internal static partial class ProcessSensorLog
     [LoggerMessage(EventId = 2106, Level = LogLevel.Warning, Message = "Process sensor reader could not get real-time priority (errno {RealTimeErrno}) or its nice value (errno {NiceErrno}); short-lived processes may be missed on a loaded host")]
     public static partial void PriorityRefused(ILogger logger, int realTimeErrno, int niceErrno);
 
+    [LoggerMessage(EventId = 2107, Level = LogLevel.Warning, Message = "Process sensor without the kernel exec capture: {Reason}; processes gone before the agent reads /proc will lack their command line")]
+    public static partial void ExecCaptureUnavailable(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 2105, Level = LogLevel.Information, Message = "Process sensor stopped: {Starts} starts ({Partial} partial), {Stops} stops, {Modules} module loads, {Lost} kernel messages lost")]
     public static partial void Stopped(ILogger logger, long starts, long partial, long stops, long modules, long lost);
 }

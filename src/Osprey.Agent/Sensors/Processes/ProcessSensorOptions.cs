@@ -29,6 +29,13 @@ public sealed record ProcessSensorOptions
     /// </summary>
     public int QueueCapacity { get; init; } = 2048;
 
+    /// <summary>
+    /// Records each exec in the kernel (a BPF program on sched_process_exec: arguments, environment, executable,
+    /// working directory and IDs) for the processes gone from /proc before the reader looks. When the kernel refuses
+    /// it (no BTF, no CAP_BPF) the sensor runs from /proc alone and says so in its health message.
+    /// </summary>
+    public bool KernelExecCapture { get; init; } = true;
+
     /// <summary>Most bytes of a command line captured the instant a process executes (the copy used when it is gone before enrichment).</summary>
     public int CaptureCommandLineBytes { get; init; } = 32 * 1024;
 

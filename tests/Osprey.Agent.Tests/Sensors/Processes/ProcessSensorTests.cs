@@ -312,7 +312,8 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
 
         var trueSha256 = await Sha256SumAsync("/bin/true");
         var tag = "burst-" + Guid.NewGuid().ToString("N")[..8];
-        var (partial0, bare0, anonymous0) = (sensor.Counters.PartialStarts, sensor.Counters.StartsWithoutCommandLine, sensor.Counters.StartsWithoutCredentials);
+        Assert.Null(h.Context.Health.Message); // running with the kernel exec capture
+        var (partial0, bare0, anonymous0, recorded0) = (sensor.Counters.PartialStarts, sensor.Counters.StartsWithoutCommandLine, sensor.Counters.StartsWithoutCredentials, sensor.Counters.KernelRecordStarts);
         var started = Stopwatch.StartNew();
         var result = await CommandRunner.RunAsync(
             "/bin/sh", ["-c", $"i=0; while [ $i -lt {count} ]; do /bin/true {tag} $i; i=$((i+1)); done"],
@@ -348,16 +349,16 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
             $"burst: {count} execs of /bin/true in {elapsed.TotalMilliseconds:F0} ms; ProcessStart {starts.Count}, with the exact command line {complete}, " +
             $"with credentials {credentials}, with the executable's SHA-256 {hashed}, with working directory and (redacted) environment {contexts}, " +
             $"ProcessStop {stops.Count}; partial starts {sensor.Counters.PartialStarts - partial0}, without command line {sensor.Counters.StartsWithoutCommandLine - bare0}, " +
-            $"without credentials {sensor.Counters.StartsWithoutCredentials - anonymous0}, " +
+            $"without credentials {sensor.Counters.StartsWithoutCredentials - anonymous0}, from the kernel exec record {sensor.Counters.KernelRecordStarts - recorded0}, " +
             $"kernel lost {sensor.Counters.KernelLostEvents}, queue waits {sensor.Counters.QueueWaits}");
-        // Every exec is reported (never silently lost); the completeness floors catch a broken sensor without
-        // turning CI load into failures. The exec-storm benchmark measures the real rate (target 99%).
+        // Every exec is reported (never silently lost), and a process gone before the sensor read /proc still has
+        // what it was started with, from the kernel's exec record.
         Assert.Equal(count, starts.Count);
         Assert.Equal(count, stops.Count);
-        Assert.True(complete >= count * 90 / 100, $"only {complete} of {count} starts carried the exact command line");
-        Assert.True(credentials >= count * 90 / 100, $"only {credentials} of {count} starts carried credentials");
-        Assert.True(hashed >= count * 90 / 100, $"only {hashed} of {count} starts carried the executable's hash");
-        Assert.True(contexts >= count * 90 / 100, $"only {contexts} of {count} starts carried their working directory and environment");
+        Assert.True(complete >= count * 99 / 100, $"only {complete} of {count} starts carried the exact command line");
+        Assert.True(credentials >= count * 99 / 100, $"only {credentials} of {count} starts carried credentials");
+        Assert.True(hashed >= count * 99 / 100, $"only {hashed} of {count} starts carried the executable's hash");
+        Assert.True(contexts >= count * 99 / 100, $"only {contexts} of {count} starts carried their working directory and environment");
         Assert.DoesNotContain(starts, e => e.ProcessStart.Environment.Any(v => v.Contains("hunter2", StringComparison.Ordinal)));
         Assert.All(stops, e => Assert.Equal(0, e.ProcessStop.ExitCode));
     }
