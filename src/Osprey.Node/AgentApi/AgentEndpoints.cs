@@ -12,31 +12,18 @@ namespace Osprey.Node.AgentApi;
 /// <summary>The agent API: enroll, sync (long-poll), telemetry and task reports; protobuf bodies.</summary>
 public static class AgentEndpoints
 {
-    private const string AgentIdItem = "osprey.agent-id";
-
     public static IEndpointRouteBuilder MapAgentApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/agent/v1");
         group.MapPost("/enroll", EnrollAsync);
-        var authenticated = group.MapGroup("").AddEndpointFilter(async (context, next) =>
-        {
-            var http = context.HttpContext;
-            var certificate = await http.Connection.GetClientCertificateAsync(http.RequestAborted).ConfigureAwait(false);
-            var (agentId, error) = http.RequestServices.GetRequiredService<AgentAuthenticator>().Authenticate(certificate);
-            if (agentId is null)
-            {
-                return Problems.Unauthorized(error!);
-            }
-            http.Items[AgentIdItem] = agentId;
-            return await next(context).ConfigureAwait(false);
-        });
+        var authenticated = group.MapGroup("").RequireAgentCertificate();
         authenticated.MapPost("/sync", SyncAsync);
         authenticated.MapPost("/telemetry", TelemetryAsync);
         authenticated.MapPost("/reports", ReportsAsync);
         return app;
     }
 
-    private static string AgentId(HttpContext http) => (string)http.Items[AgentIdItem]!;
+    private static string AgentId(HttpContext http) => AgentCertificateFilter.AgentId(http);
 
     private static async Task<IResult> EnrollAsync(HttpContext http, INodeStore store, NodeCertificateAuthority ca, TimeProvider time)
     {

@@ -26,6 +26,9 @@ public sealed record NodeOptions
     /// <summary>Longest a sync request may be held open waiting for tasks.</summary>
     public int MaxLongPollSeconds { get; init; } = 300;
 
+    /// <summary>Storage of files (content-addressed objects): limits, capacity, upload expiry.</summary>
+    public ObjectStorage.ObjectStorageOptions Storage { get; init; } = new();
+
     [JsonIgnore]
     public IPEndPoint ListenEndPoint => IPEndPoint.Parse(Listen);
 
@@ -57,6 +60,7 @@ public sealed record NodeOptions
         {
             errors.Add($"maxLongPollSeconds: {MaxLongPollSeconds} is outside 0..3600");
         }
+        errors.AddRange(Storage.Validate());
         return errors;
     }
 }

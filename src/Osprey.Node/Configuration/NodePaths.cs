@@ -11,4 +11,5 @@ public sealed record NodePaths(string DataDir)
     public string ServerKey => Path.Combine(DataDir, "server.key.sealed");
     public string Database => Path.Combine(DataDir, "node.db");
     public string EventsDatabase => Path.Combine(DataDir, "events.db");
+    public string ObjectStorage => Path.Combine(DataDir, "storage");
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Osprey.Node.AgentApi;
 using Osprey.Node.Configuration;
+using Osprey.Node.ObjectStorage;
 using Osprey.Node.OperatorApi;
 using Osprey.Node.Pki;
 using Osprey.Node.Security;
@@ -63,6 +64,7 @@ public static class NodeHost
         services.AddNodeStorage(paths);
         services.AddAgentApi();
         services.AddOperatorApi();
+        services.AddObjectStorage();
 
         var app = builder.Build();
         app.Services.GetRequiredService<INodeStore>().Initialize();
@@ -72,6 +74,7 @@ public static class NodeHost
         app.UseMiddleware<OperatorAuthentication>();
         app.MapAgentApi();
         app.MapOperatorApi();
+        app.MapObjectStorage();
         app.MapGet("/health", () => Results.Ok("ok"));
         return app;
     }
