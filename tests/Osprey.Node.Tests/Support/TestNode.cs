@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Osprey.Contracts.Security;
 using Osprey.Node.Configuration;
@@ -34,12 +35,19 @@ public sealed class TestNode : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<TestNode> StartAsync(TimeProvider? time = null)
+    /// <summary>Initialises a node, lets <paramref name="configure"/> change its options, and starts it.</summary>
+    public static async Task<TestNode> StartAsync(TimeProvider? time = null, Func<NodeOptions, NodeOptions>? configure = null)
     {
         var dir = new TempDirectory("osprey-node");
         var port = FreePort.Next();
         var listen = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{port}");
         var init = NodeInitializer.Initialize(dir.Path, listen, NodeRole.Standalone, time ?? TimeProvider.System);
+        if (configure is not null)
+        {
+            var paths = new NodePaths(dir.Path);
+            var options = configure(NodeInitializer.LoadOptions(paths));
+            File.WriteAllBytes(paths.Options, JsonSerializer.SerializeToUtf8Bytes(options, NodeJsonContext.Default.NodeOptions));
+        }
         var app = NodeHost.Build(dir.Path, time);
         await app.StartAsync().ConfigureAwait(false);
         return new TestNode(dir, app, init, new Uri($"https://{listen}"));
