@@ -41,7 +41,13 @@ public sealed class NodeConnector : IDisposable
     public async Task<byte[]> PostAsync(string path, IMessage message, TimeSpan timeout, CancellationToken cancellationToken) =>
         await PostAsync(path, message.ToByteArray(), timeout, cancellationToken).ConfigureAwait(false);
 
-    public async Task<byte[]> PostAsync(string path, byte[] body, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<byte[]> PostAsync(string path, byte[] body, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, path, body, ProtobufType, [], timeout, cancellationToken);
+
+    /// <summary>Sends a body with the given method, content type and extra headers; the reply body, failing over across the node list.</summary>
+    public async Task<byte[]> SendAsync(
+        HttpMethod method, string path, ReadOnlyMemory<byte> body, string contentType, IReadOnlyList<KeyValuePair<string, string>> headers,
+        TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (_current != 0 && _time.GetUtcNow() - _failedOverAt > PreferFirstAfter)
         {
@@ -57,8 +63,12 @@ public sealed class NodeConnector : IDisposable
             timeoutSource.CancelAfter(timeout);
             try
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue(ProtobufType);
+                using var request = new HttpRequestMessage(method, path) { Content = new ReadOnlyMemoryContent(body) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+                foreach (var (name, value) in headers)
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
+                }
                 using var response = await client.SendAsync(request, timeoutSource.Token).ConfigureAwait(false);
                 var reply = await response.Content.ReadAsByteArrayAsync(timeoutSource.Token).ConfigureAwait(false);
                 if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
