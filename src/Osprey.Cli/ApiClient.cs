@@ -59,10 +59,23 @@ public sealed class ApiClient : IDisposable
         {
             request.Content = new StringContent(JsonSerializer.Serialize(body, body.GetType(), CliJson.Options), Encoding.UTF8, "application/json");
         }
+        using var response = await SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return default;
+        }
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>Sends any request (binary bodies, streamed replies); a successful response for the caller to dispose, or a CliException.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            response = await _http.SendAsync(request, completion, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException e) when (_validator.LastError is not null || e.InnerException is AuthenticationException)
         {
@@ -72,20 +85,14 @@ public sealed class ApiClient : IDisposable
         {
             throw new CliException($"cannot reach the node at {_server}: {e.Message}");
         }
-        using (response)
+        if (!response.IsSuccessStatusCode)
         {
-            var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
+            using (response)
             {
-                throw new CliException(ProblemMessage(response.StatusCode, text));
+                throw new CliException(ProblemMessage(response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)));
             }
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return default;
-            }
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.Clone();
         }
+        return response;
     }
 
     private static string ProblemMessage(HttpStatusCode status, string text)
