@@ -41,7 +41,7 @@ internal static class Program
         var steady = new Command("agent-steady", "The agent's CPU and memory with every sensor under 50 execs/s, 20 files/s and 20 connections/s") { steadySeconds };
         steady.SetAction((parse, ct) => AgentSteadyBenchmark.RunAsync(parse.GetValue(steadySeconds), ct));
 
-        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate, hash, storm, steady }.Parse(args).InvokeAsync();
+        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate, hash, storm, steady, StorageUploadBenchmark.Command() }.Parse(args).InvokeAsync();
     }
 
     private static List<int> ParseRates(string text) =>
