@@ -47,6 +47,15 @@ public static partial class ObjectStorageEndpoints
         {
             return Problems.TooLarge($"a chunk is at most {store.MaxChunkBytes} bytes; nothing was appended");
         }
+        catch (BadHttpRequestException e)
+        {
+            return Problems.BadRequest($"the chunk could not be read ({e.Message}); nothing was appended");
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException && http.RequestAborted.IsCancellationRequested)
+        {
+            // The sender went away mid-chunk; the upload stays at its offset and nobody is left to answer.
+            return Results.Empty;
+        }
         if (problem is not null)
         {
             return Problem(http, problem);
