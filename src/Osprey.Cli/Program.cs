@@ -15,6 +15,7 @@ internal static class Program
             EventsCommand.Create(global),
             UsersCommand.Create(global),
             AuditCommand.Create(global),
+            TasksCommand.Create(global),
             StorageCommand.Create(global),
         };
         global.AddTo(root);

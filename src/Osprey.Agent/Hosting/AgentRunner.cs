@@ -8,6 +8,7 @@ using Osprey.Agent.Security;
 using Osprey.Agent.Sensors;
 using Osprey.Agent.Sensors.Hashing;
 using Osprey.Agent.Sensors.Processes;
+using Osprey.Agent.Tasks;
 using Osprey.Agent.Uplink;
 using Osprey.Contracts.V1;
 
@@ -58,9 +59,15 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         var pipelineTask = Task.Run(() => pipeline.RunAsync(CancellationToken.None), CancellationToken.None);
         var sync = new SyncLoop(connector, host, () => AgentStatusOf(status, outbox, healths), outbox, TimeSpan.FromSeconds(options.SyncIntervalSeconds),
             new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<SyncLoop>());
+        var reports = new ReportSender(outbox, connector, new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<ReportSender>());
+        var engine = CreateTaskEngine(options, outbox, processes, hasher, users, pipeline, secrets.AgentId, connector, certificate, reports);
+        sync.TaskReceived += engine.Submit;
+        sync.TaskCancelled += engine.Cancel;
+        engine.Start(work.Token);
         var tasks = new List<Task>
         {
             Task.Run(() => sender.RunAsync(work.Token), CancellationToken.None),
+            Task.Run(() => reports.RunAsync(work.Token), CancellationToken.None),
             Task.Run(() => sync.RunAsync(work.Token), CancellationToken.None),
             Task.Run(() => WriteStatusAsync(secrets.AgentId, startedUs, status, outbox, sender, pipeline, healths, work.Token), CancellationToken.None),
         };
@@ -119,6 +126,26 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         File.Delete(paths.RunMarker);
         LogStopped(_logger, reason);
         return exitCode;
+    }
+
+    private TaskEngine CreateTaskEngine(
+        AgentOptions options, EventOutbox outbox, ProcessTable processes, FileHasher hasher, UserDirectory users, EventPipeline pipeline,
+        string agentId, NodeConnector connector, X509Certificate2 certificate, ReportSender reports)
+    {
+        var context = new SensorContext
+        {
+            Sink = pipeline,
+            Processes = processes,
+            Hasher = hasher,
+            Users = users,
+            Options = options,
+            Health = new SensorHealth("tasks"),
+            Time = time,
+            Logger = loggers.CreateLogger<TaskEngine>(),
+        };
+        var services = new TaskServices { Processes = processes, ProcessFacts = new ProcessEventFactory(context), Hasher = hasher, Users = users, Time = time };
+        using var key = certificate.GetECDsaPrivateKey();
+        return new TaskEngine(outbox, TaskExecutors.All(), services, agentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());
     }
 
     private async Task RecordPreviousRunAsync(EventPipeline pipeline, CancellationToken cancellationToken)

@@ -73,4 +73,42 @@ public sealed partial class EventOutbox
             return ids;
         }
     }
+
+    /// <summary>The task has started a run (a one-off task found started after a restart is not run again).</summary>
+    public void MarkTaskStarted(string taskId) => SetProgress(taskId, "started_us");
+
+    /// <summary>The task is over: it stays known (so the node does not send it again) but is not resumed.</summary>
+    public void FinishTask(string taskId) => SetProgress(taskId, "finished_us");
+
+    /// <summary>Tasks held and not finished, oldest first, and whether each had started.</summary>
+    public IReadOnlyList<(Contracts.V1.TaskDefinition Definition, bool Started)> UnfinishedTasks()
+    {
+        lock (_lock)
+        {
+            using var command = _db.CreateCommand();
+            command.CommandText =
+                "SELECT t.body, p.started_us IS NOT NULL FROM tasks AS t LEFT JOIN task_progress AS p ON p.task_id = t.task_id " +
+                "WHERE p.finished_us IS NULL ORDER BY t.received_us";
+            using var reader = command.ExecuteReader();
+            var tasks = new List<(Contracts.V1.TaskDefinition, bool)>();
+            while (reader.Read())
+            {
+                tasks.Add((Contracts.V1.TaskDefinition.Parser.ParseFrom((byte[])reader.GetValue(0)), reader.GetBoolean(1)));
+            }
+            return tasks;
+        }
+    }
+
+    private void SetProgress(string taskId, string column)
+    {
+        lock (_lock)
+        {
+            using var command = _db.CreateCommand();
+            command.CommandText =
+                $"INSERT INTO task_progress (task_id, {column}) VALUES ($id, $time) ON CONFLICT (task_id) DO UPDATE SET {column} = excluded.{column}";
+            command.Parameters.AddWithValue("$id", taskId);
+            command.Parameters.AddWithValue("$time", _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
+            command.ExecuteNonQuery();
+        }
+    }
 }

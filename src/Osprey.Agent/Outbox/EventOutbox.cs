@@ -63,6 +63,7 @@ public sealed partial class EventOutbox : IDisposable
             CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, time_us INTEGER NOT NULL, priority INTEGER NOT NULL, body BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS reports (id INTEGER PRIMARY KEY AUTOINCREMENT, created_us INTEGER NOT NULL, body BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS tasks (task_id TEXT PRIMARY KEY, received_us INTEGER NOT NULL, body BLOB NOT NULL) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS task_progress (task_id TEXT PRIMARY KEY, started_us INTEGER, finished_us INTEGER) WITHOUT ROWID;
             INSERT OR IGNORE INTO meta (key, value) VALUES ('format_version', 1), ('last_sequence', 0), ('dropped_total', 0);
             """);
         var version = Scalar("SELECT value FROM meta WHERE key = 'format_version'");

@@ -17,6 +17,9 @@ public sealed partial class SyncLoop(
     /// <summary>Tasks received, for the task engine (issue 4) to pick up.</summary>
     public event Action<TaskDefinition>? TaskReceived;
 
+    /// <summary>An operator cancelled a task this agent holds.</summary>
+    public event Action<string>? TaskCancelled;
+
     public long Syncs { get; private set; }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -43,9 +46,13 @@ public sealed partial class SyncLoop(
                     LogTaskReceived(logger, task.TaskId);
                     TaskReceived?.Invoke(task);
                 }
+                foreach (var taskId in reply.CancelledTaskIds)
+                {
+                    TaskCancelled?.Invoke(taskId);
+                }
                 // The node answers early when it has tasks; otherwise the long-poll already waited.
                 var elapsed = time.GetUtcNow() - started;
-                if (reply.Tasks.Count == 0 && elapsed < interval)
+                if (reply.Tasks.Count == 0 && reply.CancelledTaskIds.Count == 0 && elapsed < interval)
                 {
                     await Task.Delay(interval - elapsed, time, cancellationToken).ConfigureAwait(false);
                 }

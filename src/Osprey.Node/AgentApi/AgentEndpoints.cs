@@ -1,5 +1,9 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
+using Osprey.Contracts.Security;
 using Osprey.Contracts.V1;
 using Osprey.Node.Configuration;
 using Osprey.Node.Hosting;
@@ -64,7 +68,7 @@ public static class AgentEndpoints
     }
 
     private static async Task<IResult> SyncAsync(
-        HttpContext http, INodeStore store, IEventStore events, TaskSignals signals, IOptions<NodeOptions> options, TimeProvider time)
+        HttpContext http, INodeStore store, IEventStore events, TaskSignals signals, SecretBox secrets, IOptions<NodeOptions> options, TimeProvider time)
     {
         var (request, problem) = await ProtobufBody.ReadAsync(http.Request, SyncRequest.Parser, 1024 * 1024, http.RequestAborted).ConfigureAwait(false);
         if (request is null)
@@ -81,12 +85,17 @@ public static class AgentEndpoints
         {
             // Take the signal before reading, so a task added between the read and the wait still wakes us.
             var signal = signals.WaitHandle(agentId);
-            var pending = store.PendingTasks(agentId).Where(t => !known.Contains(t.TaskId)).ToList();
+            var pending = store.PendingTasks(agentId, time.NowUs()).Where(t => !known.Contains(t.TaskId)).ToList();
+            var cancelling = store.CancellingTasks(agentId).Where(known.Contains).ToList();
             var remaining = deadline - time.GetUtcNow();
-            if (pending.Count > 0 || remaining <= TimeSpan.Zero)
+            if (pending.Count > 0 || cancelling.Count > 0 || remaining <= TimeSpan.Zero)
             {
                 var response = new SyncResponse { ServerTimeUs = time.NowUs(), AckedSequence = events.AckedSequence(agentId) };
-                response.Tasks.AddRange(pending.Select(t => TaskDefinition.Parser.ParseFrom(t.Definition)));
+                foreach (var task in pending)
+                {
+                    response.Tasks.Add(Deliverable(task, http, secrets));
+                }
+                response.CancelledTaskIds.AddRange(cancelling);
                 store.MarkDelivered(pending.Select(t => t.TaskId), time.NowUs());
                 return ProtobufBody.Write(response);
             }
@@ -98,6 +107,32 @@ public static class AgentEndpoints
             {
             }
         }
+    }
+
+    /// <summary>
+    /// The task as the agent gets it: a run-as password, kept sealed with the node's key, is sealed again to the public
+    /// key of the certificate this agent connected with, so only that agent can read it.
+    /// </summary>
+    private static TaskDefinition Deliverable(TaskRecord task, HttpContext http, SecretBox secrets)
+    {
+        var definition = TaskDefinition.Parser.ParseFrom(task.Definition);
+        if (task.RunAsSecret is { } secret && http.Connection.ClientCertificate?.GetECDsaPublicKey() is { } agentKey)
+        {
+            using (agentKey)
+            {
+                var context = Encoding.UTF8.GetBytes(task.TaskId);
+                var password = secrets.Open(secret, context);
+                try
+                {
+                    definition.RunAs.EncryptedPassword = ByteString.CopyFrom(AgentSeal.Seal(agentKey.ExportParameters(false), password, context));
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(password);
+                }
+            }
+        }
+        return definition;
     }
 
     private static async Task<IResult> TelemetryAsync(HttpContext http, IEventStore events, IOptions<NodeOptions> options)

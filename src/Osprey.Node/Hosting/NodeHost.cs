@@ -61,6 +61,7 @@ public static class NodeHost
         services.AddSingleton(paths);
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         services.AddSingleton(ca);
+        services.AddSingleton(secrets);
         services.AddNodeStorage(paths);
         services.AddAgentApi();
         services.AddOperatorApi();

@@ -99,11 +99,27 @@ public sealed record CreateApiTokenRequest(long? TtlSeconds);
 /// <summary>An audit log entry.</summary>
 public sealed record AuditEntry(long Id, DateTimeOffset Time, string User, string Role, string Action, string Target, int Status, string Remote, string Detail);
 
-/// <summary>POST /api/v1/tasks (delivery only; executors arrive with the response issue).</summary>
-public sealed record CreateTaskRequest(string Type, IReadOnlyList<string>? Agents, bool? All, long? TimeoutSeconds);
+/// <summary>
+/// POST /api/v1/tasks: one task per agent named (or every agent). <c>Params</c> is the protobuf JSON of the type's
+/// parameters message (RunProcessParams for "run-process"…). Without StartAt or Cron the task starts at once.
+/// </summary>
+public sealed record CreateTaskRequest(
+    string Type, IReadOnlyList<string>? Agents, bool? All, long? TimeoutSeconds, JsonElement? Params = null,
+    DateTimeOffset? StartAt = null, string? Cron = null, DateTimeOffset? EndAt = null, RunAsRequest? RunAs = null);
+
+/// <summary>The account a task runs as; the password is sealed at once and never shown again.</summary>
+public sealed record RunAsRequest(string User, string? Password);
 
 /// <summary>A task as listed.</summary>
 public sealed record TaskInfo(string TaskId, string AgentId, string Type, string State, DateTimeOffset CreatedAt, string CreatedBy);
+
+/// <summary>GET /api/v1/tasks/{id}: the task, its parameters and every report received for it.</summary>
+public sealed record TaskDetail(
+    string TaskId, string AgentId, string Type, string State, DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? DeliveredAt,
+    long TimeoutSeconds, string Schedule, string? RunAsUser, JsonElement Params, IReadOnlyList<TaskReportInfo> Reports);
+
+/// <summary>One report of a task (a recurring task has one per run); <c>Report</c> is the TaskReport as protobuf JSON.</summary>
+public sealed record TaskReportInfo(DateTimeOffset ReceivedAt, string Status, JsonElement Report);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CreateEnrollTokenRequest))]
@@ -124,6 +140,8 @@ public sealed record TaskInfo(string TaskId, string AgentId, string Type, string
 [JsonSerializable(typeof(IReadOnlyList<AuditEntry>))]
 [JsonSerializable(typeof(CreateTaskRequest))]
 [JsonSerializable(typeof(IReadOnlyList<TaskInfo>))]
+[JsonSerializable(typeof(TaskInfo))]
+[JsonSerializable(typeof(TaskDetail))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
 internal sealed partial class OperatorJsonContext : JsonSerializerContext;

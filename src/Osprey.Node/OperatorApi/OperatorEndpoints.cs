@@ -28,6 +28,8 @@ public static partial class OperatorEndpoints
         api.MapGet("/audit", ListAudit).RequireRoles(RoleFilter.Readers);
         api.MapPost("/tasks", CreateTask).RequireRoles(RoleFilter.Officers);
         api.MapGet("/tasks", ListTasks).RequireRoles(RoleFilter.Readers);
+        api.MapGet("/tasks/{id}", ShowTask).RequireRoles(RoleFilter.Readers);
+        api.MapPost("/tasks/{id}/cancel", CancelTask).RequireRoles(RoleFilter.Officers);
         return app;
     }
 
@@ -172,55 +174,6 @@ public static partial class OperatorEndpoints
         Results.Ok<IReadOnlyList<AuditEntry>>(store.ListAudit(since ?? 0, Math.Clamp(limit ?? 100, 1, 10_000))
             .Select(a => new AuditEntry(a.Id, NodeClock.FromUs(a.TimeUs), a.User, a.Role, a.Action, a.Target, a.Status, a.Remote, a.Detail))
             .ToList());
-
-    private static IResult CreateTask(HttpContext http, CreateTaskRequest request, INodeStore store, TaskSignals signals, TimeProvider time)
-    {
-        OperatorAuthentication.Audit(http, string.Join(",", request.Agents ?? []), $"type={request.Type} all={request.All}");
-        if (string.IsNullOrWhiteSpace(request.Type) || request.Type.Length > 32)
-        {
-            return Problems.BadRequest("a task type is required");
-        }
-        var agents = request.All == true
-            ? store.ListAgents().Where(a => !a.Revoked).Select(a => a.AgentId).ToList()
-            : (request.Agents ?? []).ToList();
-        if (agents.Count == 0)
-        {
-            return Problems.BadRequest("name at least one agent, or all");
-        }
-        var unknown = agents.FirstOrDefault(a => store.GetAgent(a) is null);
-        if (unknown is not null)
-        {
-            return Problems.NotFound($"no agent with ID {unknown}");
-        }
-        var created = new List<TaskInfo>();
-        foreach (var agentId in agents)
-        {
-            var definition = new TaskDefinition
-            {
-                TaskId = Guid.NewGuid().ToString("D"),
-                Type = request.Type,
-                CreatedUs = time.NowUs(),
-                TimeoutSeconds = request.TimeoutSeconds ?? 24 * 3600,
-            };
-            var record = new TaskRecord
-            {
-                TaskId = definition.TaskId,
-                AgentId = agentId,
-                Type = definition.Type,
-                State = "pending",
-                CreatedUs = definition.CreatedUs,
-                CreatedBy = OperatorAuthentication.Current(http)!.Name,
-                Definition = definition.ToByteArray(),
-            };
-            store.AddTask(record);
-            signals.Notify(agentId);
-            created.Add(ToTaskInfo(record));
-        }
-        return Results.Ok<IReadOnlyList<TaskInfo>>(created);
-    }
-
-    private static IResult ListTasks(INodeStore store, int? limit) =>
-        Results.Ok<IReadOnlyList<TaskInfo>>(store.ListTasks(Math.Clamp(limit ?? 100, 1, 10_000)).Select(ToTaskInfo).ToList());
 
     private static TaskInfo ToTaskInfo(TaskRecord t) => new(t.TaskId, t.AgentId, t.Type, t.State, NodeClock.FromUs(t.CreatedUs), t.CreatedBy);
 }

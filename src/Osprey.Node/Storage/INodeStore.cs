@@ -26,10 +26,27 @@ public interface INodeStore
     void RecordSync(string agentId, long nowUs, string hostName, string nodeAddress, byte[] device, byte[] status);
 
     void AddTask(TaskRecord task);
-    IReadOnlyList<TaskRecord> PendingTasks(string agentId);
+
+    /// <summary>Adds the tasks of one operator request (one per agent) in one transaction.</summary>
+    void AddTasks(IReadOnlyList<TaskRecord> tasks);
+
+    /// <summary>The agent's tasks not yet finished (pausing first those not fetched before their timeout).</summary>
+    IReadOnlyList<TaskRecord> PendingTasks(string agentId, long nowUs);
+
+    /// <summary>IDs of the agent's tasks an operator cancelled after delivery.</summary>
+    IReadOnlyList<string> CancellingTasks(string agentId);
+
     void MarkDelivered(IEnumerable<string> taskIds, long nowUs);
     IReadOnlyList<TaskRecord> ListTasks(int limit);
-    void AddReport(string taskId, string agentId, long nowUs, string status, byte[] report);
+    IReadOnlyList<TaskRecord> ListTasks(TaskFilter filter);
+    TaskRecord? GetTask(string taskId);
+    IReadOnlyList<ReportRecord> Reports(string taskId);
+
+    /// <summary>Cancels a task: the state it is in afterwards ("cancelled", "cancelling" or an end state it had already reached); null if unknown.</summary>
+    string? CancelTask(string taskId);
+
+    /// <summary>Stores a report and moves the task's state; false when the agent has no such task.</summary>
+    bool AddReport(string taskId, string agentId, long nowUs, string status, byte[] report);
 
     void AppendAudit(AuditRecord record);
     IReadOnlyList<AuditRecord> ListAudit(long sinceUs, int limit);

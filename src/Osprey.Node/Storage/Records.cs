@@ -45,6 +45,36 @@ public sealed record TaskRecord
     public long CreatedUs { get; init; }
     public required string CreatedBy { get; init; }
     public required byte[] Definition { get; init; }
+    public long? DeliveredUs { get; init; }
+
+    /// <summary>When the task pauses if the agent has not fetched it (created + timeout).</summary>
+    public long? DeliverByUs { get; init; }
+
+    /// <summary>The run-as password sealed with the node's secret key (task ID as associated data); null without one.</summary>
+    public byte[]? RunAsSecret { get; init; }
+
+    /// <summary>A cron-scheduled task: it stays with the agent between runs.</summary>
+    public bool Recurring { get; init; }
+}
+
+/// <summary>Which tasks to list.</summary>
+public sealed record TaskFilter
+{
+    public string? AgentId { get; init; }
+    public string? State { get; init; }
+    public string? Type { get; init; }
+    public int Limit { get; init; } = 100;
+}
+
+/// <summary>A task report as received.</summary>
+public sealed record ReportRecord
+{
+    public long Id { get; init; }
+    public required string TaskId { get; init; }
+    public required string AgentId { get; init; }
+    public long ReceivedUs { get; init; }
+    public required string Status { get; init; }
+    public required byte[] Report { get; init; }
 }
 
 /// <summary>One operator action.</summary>

@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace Osprey.Node.Storage;
 
 /// <summary>INodeStore on the embedded SQLite database node.db.</summary>
-public sealed class SqliteNodeStore(string path) : INodeStore
+public sealed partial class SqliteNodeStore(string path) : INodeStore
 {
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
@@ -49,6 +49,7 @@ public sealed class SqliteNodeStore(string path) : INodeStore
         {
             db.Execute("INSERT INTO schema_version VALUES (1)");
         }
+        MigrateTasks(db);
     }
 
     public bool AddUser(string name, string role, string? passwordHash, long nowUs)
@@ -176,56 +177,6 @@ public sealed class SqliteNodeStore(string path) : INodeStore
         db.Execute(
             "UPDATE agents SET last_seen_us = @nowUs, host_name = @hostName, node_address = @nodeAddress, device = @device, status = @status WHERE agent_id = @agentId",
             new { agentId, nowUs, hostName, nodeAddress, device, status });
-    }
-
-    private const string TaskColumns =
-        "task_id AS TaskId, agent_id AS AgentId, type AS Type, state AS State, created_us AS CreatedUs, created_by AS CreatedBy, definition AS Definition";
-
-    public void AddTask(TaskRecord task)
-    {
-        using var db = Open();
-        db.Execute(
-            "INSERT INTO tasks(task_id, agent_id, type, state, created_us, created_by, definition) VALUES (@TaskId, @AgentId, @Type, @State, @CreatedUs, @CreatedBy, @Definition)",
-            task);
-    }
-
-    public IReadOnlyList<TaskRecord> PendingTasks(string agentId)
-    {
-        using var db = Open();
-        return db.Query<TaskRecord>(
-            $"SELECT {TaskColumns} FROM tasks WHERE agent_id = @agentId AND state IN ('pending', 'delivered') ORDER BY created_us", new { agentId }).AsList();
-    }
-
-    public void MarkDelivered(IEnumerable<string> taskIds, long nowUs)
-    {
-        using var db = Open();
-        using var transaction = db.BeginTransaction();
-        foreach (var taskId in taskIds)
-        {
-            db.Execute("UPDATE tasks SET state = 'delivered', delivered_us = @nowUs WHERE task_id = @taskId AND state = 'pending'", new { taskId, nowUs }, transaction);
-        }
-        transaction.Commit();
-    }
-
-    public IReadOnlyList<TaskRecord> ListTasks(int limit)
-    {
-        using var db = Open();
-        return db.Query<TaskRecord>($"SELECT {TaskColumns} FROM tasks ORDER BY created_us DESC LIMIT @limit", new { limit }).AsList();
-    }
-
-    public void AddReport(string taskId, string agentId, long nowUs, string status, byte[] report)
-    {
-        using var db = Open();
-        using var transaction = db.BeginTransaction();
-        var known = db.Execute(
-            "UPDATE tasks SET state = @status WHERE task_id = @taskId AND agent_id = @agentId", new { taskId, agentId, status }, transaction);
-        if (known == 1)
-        {
-            db.Execute(
-                "INSERT INTO reports(task_id, agent_id, received_us, status, report) VALUES (@taskId, @agentId, @nowUs, @status, @report)",
-                new { taskId, agentId, nowUs, status, report }, transaction);
-        }
-        transaction.Commit();
     }
 
     public void AppendAudit(AuditRecord record)

@@ -63,13 +63,7 @@ internal sealed class FileEventFactory(ProcessTable processes)
     }
 
     /// <summary>"dev:inode" with dev as stat(2) reports st_dev (glibc's makedev encoding), the same as <c>stat -c %d:%i</c>.</summary>
-    public static string FileId(FileStatus status)
-    {
-        var major = status.Device >> 32;
-        var minor = status.Device & 0xffff_ffff;
-        var dev = ((major & 0xffff_f000) << 32) | ((major & 0xfff) << 8) | ((minor & 0xffff_ff00) << 12) | (minor & 0xff);
-        return string.Create(CultureInfo.InvariantCulture, $"{dev}:{status.Inode}");
-    }
+    public static string FileId(FileStatus status) => ProcessEventFactory.FileIdOf(status.Device, status.Inode);
 
     /// <summary>The schema's file type names.</summary>
     public static string FileType(FileStatus status) => status.FileType switch

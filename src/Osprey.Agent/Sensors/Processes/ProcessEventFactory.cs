@@ -80,6 +80,60 @@ internal sealed class ProcessEventFactory
         return e;
     }
 
+    /// <summary>A running process as a process-list task reports it: what its start event would carry, and its scheduler state.</summary>
+    public ProcessContext Context(ProcessInfo info, ProcessInfo? parent, char state, bool environment)
+    {
+        var e = Start(info, complete: true, parent, info.ParentPid, parent?.UniquePid ?? info.ParentUniquePid, "", 0);
+        var start = e.ProcessStart;
+        var context = new ProcessContext
+        {
+            Process = e.Process,
+            ParentUniquePid = e.ParentUniquePid,
+            ParentPid = info.ParentPid,
+            Credentials = start.Credentials,
+            SessionId = start.SessionId,
+            Cwd = start.Cwd,
+            Tty = start.Tty,
+            State = state == '\0' ? "" : state.ToString(),
+        };
+        if (environment)
+        {
+            context.Environment.AddRange(start.Environment);
+        }
+        return context;
+    }
+
+    /// <summary>
+    /// Ownership, permissions and identity of a file (names resolved; ACL and extended attributes read through
+    /// <paramref name="path"/>, or <paramref name="fallbackPath"/> when that is no longer the same file; neither when null).
+    /// </summary>
+    public FileMetadata MetadataOf(FileStatus status, string? path, string? fallbackPath = null)
+    {
+        var metadata = new FileMetadata
+        {
+            FileId = FileIdOf(status.Device, status.Inode),
+            FileType = status.FileType switch
+            {
+                "block-device" => "block",
+                "char-device" => "char",
+                var type => type,
+            },
+            Owner = UserRef(status.Uid),
+            OwnerGroup = GroupRef(status.Gid),
+            Mode = status.Mode & 0xFFF,
+            HardLinks = status.LinkCount,
+            StatusChangedUs = status.ChangeUs,
+        };
+        metadata.Attributes.AddRange(status.Attributes);
+        if (path is not null && !status.IsSymbolicLink)
+        {
+            var (names, acl) = Extras(status, path, fallbackPath ?? path);
+            metadata.ExtendedAttributes.AddRange(names);
+            metadata.Acl = acl;
+        }
+        return metadata;
+    }
+
     /// <summary>A ProcessStop: exit code and signal as decoded from the kernel's wait status.</summary>
     public Event Stop(ProcessInfo info, bool complete, ProcessInfo? parent, int parentPid, string? parentUniquePid, int exitCode, int exitSignal, long timeUs)
     {
@@ -127,7 +181,17 @@ internal sealed class ProcessEventFactory
     }
 
     /// <summary>"dev:inode", the device as statx reports it (major in the high 32 bits, minor in the low).</summary>
-    public static string FileIdOf(ulong device, ulong inode) => string.Create(CultureInfo.InvariantCulture, $"{device}:{inode}");
+    /// <summary>
+    /// "dev:inode" for a device as the agent keeps it (major in the high 32 bits, minor in the low), with dev written as
+    /// stat(2) reports st_dev (glibc's makedev encoding), the same as <c>stat -c %d:%i</c>.
+    /// </summary>
+    public static string FileIdOf(ulong device, ulong inode)
+    {
+        var major = device >> 32;
+        var minor = device & 0xffff_ffff;
+        var dev = ((major & 0xffff_f000) << 32) | ((major & 0xfff) << 8) | ((minor & 0xffff_ff00) << 12) | (minor & 0xff);
+        return string.Create(CultureInfo.InvariantCulture, $"{dev}:{inode}");
+    }
 
     private ProcessRef ProcessOf(ProcessInfo info, FileStatus? status)
     {
@@ -188,33 +252,9 @@ internal sealed class ProcessEventFactory
             ?? Libc.Stat(info.ExePath, followLinks: true, out _);
     }
 
-    private FileMetadata Metadata(FileStatus status, ProcessInfo info)
-    {
-        var metadata = new FileMetadata
-        {
-            FileId = FileIdOf(status.Device, status.Inode),
-            FileType = status.FileType switch
-            {
-                "block-device" => "block",
-                "char-device" => "char",
-                var type => type,
-            },
-            Owner = UserRef(status.Uid),
-            OwnerGroup = GroupRef(status.Gid),
-            Mode = status.Mode & 0xFFF,
-            HardLinks = status.LinkCount,
-            StatusChangedUs = status.ChangeUs,
-        };
-        metadata.Attributes.AddRange(status.Attributes);
-        if (info.ExePath is not null)
-        {
-            // Through /proc/PID/exe: the very file, also for a process in another mount namespace.
-            var (names, acl) = Extras(status, string.Create(CultureInfo.InvariantCulture, $"{ProcFs.Root}/{info.Pid}/exe"), info.ExePath);
-            metadata.ExtendedAttributes.AddRange(names);
-            metadata.Acl = acl;
-        }
-        return metadata;
-    }
+    // Through /proc/PID/exe: the very file, also for a process in another mount namespace.
+    private FileMetadata Metadata(FileStatus status, ProcessInfo info) =>
+        MetadataOf(status, info.ExePath is null ? null : string.Create(CultureInfo.InvariantCulture, $"{ProcFs.Root}/{info.Pid}/exe"), info.ExePath);
 
     /// <summary>Extended attribute names and ACL text, cached per inode until its change time moves (setfacl and setfattr move it).</summary>
     private (List<string> Names, string Acl) Extras(FileStatus status, string path, string fallbackPath)

@@ -431,14 +431,13 @@ public sealed partial class ProcessSensorTests(ITestOutputHelper output)
         return result.Stdout.Split(' ')[0];
     }
 
-    /// <summary>Device (statx style: major in the high 32 bits), inode, permission bits and owner name, from coreutils stat.</summary>
+    /// <summary>Device (st_dev, as file IDs write it), inode, permission bits and owner name, from coreutils stat.</summary>
     private static async Task<(ulong Device, ulong Inode, uint Mode, string Owner)> StatAsync(string path)
     {
-        var result = await CommandRunner.RunAsync("stat", ["-L", "-c", "%Hd %Ld %i %a %U", path], cancellationToken: TestContext.Current.CancellationToken);
+        var result = await CommandRunner.RunAsync("stat", ["-L", "-c", "%d %i %a %U", path], cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(0, result.ExitCode);
         var f = result.Stdout.Trim().Split(' ');
-        var device = (ulong.Parse(f[0], CultureInfo.InvariantCulture) << 32) | ulong.Parse(f[1], CultureInfo.InvariantCulture);
-        return (device, ulong.Parse(f[2], CultureInfo.InvariantCulture), Convert.ToUInt32(f[3], 8), f[4]);
+        return (ulong.Parse(f[0], CultureInfo.InvariantCulture), ulong.Parse(f[1], CultureInfo.InvariantCulture), Convert.ToUInt32(f[2], 8), f[3]);
     }
 
     /// <summary>Field 22 of /proc/PID/stat (start time in clock ticks): the UniquePID input; the process must still run.</summary>

@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Osprey.Contracts.V1;
+
+namespace Osprey.Node.Tasks;
+
+/// <summary>
+/// The task types an operator can create: each is a case of <c>TaskDefinition.params</c>, named by its field with
+/// '_' as '-' ("run-process"). Parameters arrive as the protobuf JSON of that case's message.
+/// </summary>
+public static class TaskCatalog
+{
+    private static readonly OneofDescriptor Params = TaskDefinition.Descriptor.Oneofs.Single(o => o.Name == "params");
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false));
+
+    /// <summary>Every type name, sorted.</summary>
+    public static IReadOnlyList<string> Types { get; } = [.. Params.Fields.Select(f => TypeName(f)).Order(StringComparer.Ordinal)];
+
+    public static bool IsKnown(string type) => Field(type) is not null;
+
+    /// <summary>
+    /// Sets the parameters of <paramref name="definition"/> (whose type is set) from JSON; the error says what is wrong
+    /// (unknown field, wrong value type) and nothing is set then.
+    /// </summary>
+    public static string? SetParams(TaskDefinition definition, JsonElement? parameters)
+    {
+        var field = Field(definition.Type);
+        if (field is null)
+        {
+            return $"unknown task type '{definition.Type}'; known types: {string.Join(", ", Types)}";
+        }
+        IMessage message;
+        try
+        {
+            message = parameters is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } json
+                ? Parser.Parse(json.GetRawText(), field.MessageType)
+                : (IMessage)Activator.CreateInstance(field.MessageType.ClrType)!;
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            return $"the parameters of a {definition.Type} task are not valid: {e.Message}";
+        }
+        catch (InvalidJsonException e)
+        {
+            return $"the parameters of a {definition.Type} task are not valid JSON: {e.Message}";
+        }
+        field.Accessor.SetValue(definition, message);
+        return null;
+    }
+
+    /// <summary>The parameters as protobuf JSON (for showing a task).</summary>
+    public static string ParamsJson(TaskDefinition definition)
+    {
+        var field = Field(definition.Type);
+        return field is not null && field.Accessor.GetValue(definition) is IMessage message ? JsonFormatter.Default.Format(message) : "{}";
+    }
+
+    private static FieldDescriptor? Field(string type) =>
+        Params.Fields.FirstOrDefault(f => string.Equals(TypeName(f), type, StringComparison.Ordinal));
+
+    private static string TypeName(FieldDescriptor field) => field.Name.Replace('_', '-');
+}
