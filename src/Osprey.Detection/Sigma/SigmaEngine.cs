@@ -18,9 +18,10 @@ public sealed class SigmaEngine
 
     private readonly KindRules[]?[] _buckets = new KindRules[]?[BucketCount];
 
-    public SigmaEngine(IEnumerable<CompiledSigmaRule> rules)
+    public SigmaEngine(IEnumerable<CompiledSigmaRule> rules, SigmaEngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
+        var prefilter = (options ?? SigmaEngineOptions.Default).Prefilter;
         Rules = [.. rules];
         foreach (var group in Rules.SelectMany(r => r.Views.Select(v => (Rule: r, View: v))).GroupBy(x => (int)x.View.Kind.EventType))
         {
@@ -30,7 +31,7 @@ public sealed class SigmaEngine
             }
 
             _buckets[group.Key] = [.. group.GroupBy(x => x.View.Kind).Select(kind => new KindRules(kind.Key, [.. kind.Select(x =>
-                new Entry(x.Rule, x.View, group.Count(y => y.Rule == x.Rule) > 1))]))];
+                new Entry(x.Rule, x.View, group.Count(y => y.Rule == x.Rule) > 1))], prefilter))];
         }
     }
 
@@ -124,14 +125,14 @@ public sealed class SigmaEngine
     /// <summary>The rules of one record kind: those indexed by a field's last path segment, and those that always run.</summary>
     private sealed class KindRules
     {
-        public KindRules(SigmaRecordKind kind, List<Entry> entries)
+        public KindRules(SigmaRecordKind kind, List<Entry> entries, bool prefilter)
         {
             Kind = kind;
             var always = new List<Entry>();
             var indexed = new Dictionary<SigmaField, Dictionary<string, List<Entry>>>();
             foreach (var entry in entries)
             {
-                if (SigmaPrefilter.Find(entry.View.Predicate) is not { } filter)
+                if (!prefilter || SigmaPrefilter.Find(entry.View.Predicate) is not { } filter)
                 {
                     always.Add(entry);
                     continue;

@@ -84,18 +84,8 @@ internal static class SigmaItemPlanner
         return plan with { Groups = groups };
     }
 
-    /// <summary>The text a scalar stands for: plain integers in canonical form (<c>010</c> → <c>10</c>), everything else as written.</summary>
-    public static string ValueText(SigmaYamlNode node)
-    {
-        var text = node.Value!;
-        if (node.IsPlain && text.Length is > 0 and < 19 && (char.IsAsciiDigit(text[0]) || (text.Length > 1 && text[0] is '-' or '+')) &&
-            long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
-        {
-            return number.ToString(CultureInfo.InvariantCulture);
-        }
-
-        return text;
-    }
+    /// <summary>The text a scalar stands for, as written: numbers compare as their text (<c>4444</c> equals the port 4444).</summary>
+    public static string ValueText(SigmaYamlNode node) => node.Value!;
 
     private static SigmaItemPlan PlanExists(SigmaFieldItem item)
     {

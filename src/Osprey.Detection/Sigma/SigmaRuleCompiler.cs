@@ -56,7 +56,7 @@ internal sealed class SigmaRuleCompiler
     {
         var rule = _document.Rule;
         var views = new List<SigmaCompiledView>();
-        var impossible = new List<string>();
+        var impossible = new List<(SigmaRecordKind Kind, string Reason)>();
         var searchReasons = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var kind in mapping.Kinds)
         {
@@ -70,7 +70,7 @@ internal sealed class SigmaRuleCompiler
             var condition = SigmaPredicates.Or([.. conditions.Select(c => CompileCondition(c, searches))]);
             if (condition is ConstantPredicate { Value: false } constant)
             {
-                impossible.Add($"{kind.Name}: {constant.Reason}");
+                impossible.Add((kind, constant.Reason));
                 continue;
             }
 
@@ -80,7 +80,7 @@ internal sealed class SigmaRuleCompiler
 
         if (views.Count == 0)
         {
-            var reason = $"no Osprey event can match the rule ({string.Join("; ", impossible)})";
+            var reason = $"no Osprey event can match the rule ({Describe(impossible)})";
             if (mapping.Note is { } note)
             {
                 reason += ". " + note;
@@ -105,6 +105,15 @@ internal sealed class SigmaRuleCompiler
         var compiled = new CompiledSigmaRule(rule, source, views, warnings);
         return new SigmaCompileResult { Status = SigmaCompileStatus.Compiled, Source = source, Document = index, Rule = rule, Compiled = compiled, Warnings = warnings };
     }
+
+    /// <summary>"auditd EXECVE (process start): …; auditd PATH (6 kinds): …" — kinds with the same reason named once.</summary>
+    private static string Describe(List<(SigmaRecordKind Kind, string Reason)> impossible) =>
+        string.Join("; ", impossible.GroupBy(i => i.Reason, StringComparer.Ordinal).Select(g =>
+        {
+            var families = g.Select(i => i.Kind.Name.Split(" (")[0]).Distinct(StringComparer.Ordinal).ToList();
+            var kinds = g.Count() > 1 && families.Count == 1 ? $"{families[0]} records" : string.Join(", ", g.Select(i => i.Kind.Name));
+            return $"{kinds}: {g.Key}";
+        }));
 
     private static IEnumerable<string> Referenced(SigmaConditionNode node) => node switch
     {
@@ -153,7 +162,7 @@ internal sealed class SigmaRuleCompiler
         {
             if (kind.KeywordFields.Count == 0)
             {
-                return new ConstantPredicate(false, $"{kind.Name} records have no fields keywords search");
+                return new ConstantPredicate(false, "no fields for keywords to search");
             }
 
             return plan.All && plan.Groups.Count > 1
@@ -164,8 +173,8 @@ internal sealed class SigmaRuleCompiler
         var field = kind.Find(item.Field!);
         if (plan.Exists is { } exists)
         {
-            return field is null ? new ConstantPredicate(!exists, $"{kind.Name} records have no '{item.Field}'")
-                : field.Constant is not null ? new ConstantPredicate(exists, $"'{field.Name}' is always present in {kind.Name} records")
+            return field is null ? new ConstantPredicate(!exists, $"no field '{item.Field}'")
+                : field.Constant is not null ? new ConstantPredicate(exists, $"'{field.Name}' is always present")
                 : new ExistsPredicate(field, exists);
         }
 
@@ -176,20 +185,27 @@ internal sealed class SigmaRuleCompiler
 
         if (field is null)
         {
-            return new ConstantPredicate(matcher.MatchesMissing, $"{kind.Name} records have no '{item.Field}'");
+            return new ConstantPredicate(matcher.MatchesMissing, $"no field '{item.Field}' for '{Shown(item)}'");
         }
 
         if (field.Constant is { } constant)
         {
-            return new ConstantPredicate(matcher.Matches(constant), $"'{field.Name}' is always '{constant}' in {kind.Name} records");
+            return new ConstantPredicate(matcher.Matches(constant), $"'{Shown(item)}' never holds: {field.Name} is always '{constant}'");
         }
 
         if (field.Domain is { } domain && !matcher.MatchesMissing && !domain.Any(v => matcher.Matches(v)))
         {
-            return new ConstantPredicate(false, $"'{field.Name}' is one of {string.Join(", ", domain)} in {kind.Name} records");
+            return new ConstantPredicate(false, $"'{Shown(item)}' never holds: {field.Name} is one of {string.Join(", ", domain)}");
         }
 
         return new FieldPredicate(field, matcher);
+    }
+
+    /// <summary>"SYSCALL: socket" or "a0: zip, gzip" (at most three values) for reasons.</summary>
+    private static string Shown(SigmaFieldItem item)
+    {
+        var values = item.Values.Take(3).Select(v => v.IsNull ? "null" : v.Value).ToList();
+        return $"{item.Key}: {string.Join(", ", values)}{(item.Values.Count > 3 ? ", …" : "")}";
     }
 
     private static SigmaPredicate CompileFieldRefs(SigmaFieldItem item, SigmaItemPlan plan, SigmaField? field, SigmaRecordKind kind)
@@ -202,7 +218,7 @@ internal sealed class SigmaRuleCompiler
             {
                 var other = kind.Find(value.Text);
                 alternatives.Add(field is null || other is null
-                    ? new ConstantPredicate(plan.Negated, $"{kind.Name} records have no '{(field is null ? item.Field : value.Text)}'")
+                    ? new ConstantPredicate(plan.Negated, $"no field '{(field is null ? item.Field : value.Text)}'")
                     : new FieldRefPredicate(field, other, plan.FieldRefMode, plan.Cased, plan.Negated));
             }
 

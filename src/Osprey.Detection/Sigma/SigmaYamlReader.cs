@@ -19,17 +19,23 @@ internal static class SigmaYamlReader
             throw SigmaRuleException.Invalid($"the file is longer than {SigmaLimits.MaxFileLength} characters");
         }
 
+        var lastLine = new int[1];
         try
         {
-            return ReadDocuments(new Parser(new StringReader(text)));
+            return ReadDocuments(new Parser(new StringReader(text)), lastLine);
         }
         catch (YamlException e)
         {
             throw SigmaRuleException.Invalid($"broken YAML: {FirstLine(e.Message)}", (int)Math.Min(e.Start.Line, int.MaxValue));
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this instead of a YamlException on some malformed flow scalars.
+            throw SigmaRuleException.Invalid("broken YAML: the parser could not read past this point", lastLine[0] + 1);
+        }
     }
 
-    private static List<SigmaYamlNode?> ReadDocuments(Parser parser)
+    private static List<SigmaYamlNode?> ReadDocuments(Parser parser, int[] lastLine)
     {
         var documents = new List<SigmaYamlNode?>();
         var anchors = new Dictionary<string, SigmaYamlNode>(StringComparer.Ordinal);
@@ -40,6 +46,7 @@ internal static class SigmaYamlReader
         {
             var current = parser.Current!;
             var line = (int)Math.Min(current.Start.Line, int.MaxValue);
+            lastLine[0] = line;
             switch (current)
             {
                 case DocumentStart:
