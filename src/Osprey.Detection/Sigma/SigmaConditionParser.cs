@@ -47,28 +47,21 @@ internal sealed class SigmaConditionParser
         return node;
     }
 
-    private SigmaConditionNode ParseOr()
+    private SigmaConditionNode ParseOr() => ParseChain("or", ParseAnd, operands => new SigmaConditionOr(operands));
+
+    private SigmaConditionNode ParseAnd() => ParseChain("and", ParseNot, operands => new SigmaConditionAnd(operands));
+
+    /// <summary>One or more operands joined by <paramref name="keyword"/>.</summary>
+    private SigmaConditionNode ParseChain(string keyword, Func<SigmaConditionNode> operand, Func<List<SigmaConditionNode>, SigmaConditionNode> join)
     {
-        var operands = new List<SigmaConditionNode> { ParseAnd() };
-        while (Peek().Is("or"))
+        var operands = new List<SigmaConditionNode> { operand() };
+        while (Peek().Is(keyword))
         {
             Next();
-            operands.Add(ParseAnd());
+            operands.Add(operand());
         }
 
-        return operands.Count == 1 ? operands[0] : new SigmaConditionOr(operands);
-    }
-
-    private SigmaConditionNode ParseAnd()
-    {
-        var operands = new List<SigmaConditionNode> { ParseNot() };
-        while (Peek().Is("and"))
-        {
-            Next();
-            operands.Add(ParseNot());
-        }
-
-        return operands.Count == 1 ? operands[0] : new SigmaConditionAnd(operands);
+        return operands.Count == 1 ? operands[0] : join(operands);
     }
 
     private SigmaConditionNode ParseNot()

@@ -46,10 +46,7 @@ internal static class SigmaLinuxRecords
     public static readonly SigmaRecordKind NetworkConnection = new(
         "network_connection", EventType.NetworkConnection, R.IsLinux,
         [
-            SigmaField.Read("Image", "the process's executable path", R.Image),
-            SigmaField.Read("User", "the user name", R.User),
-            SigmaField.Read("ProcessId", "the PID", R.ProcessId),
-            SigmaField.Read("ProcessGuid", "the UniquePID", R.ProcessGuid),
+            .. ActingProcess(),
             SigmaField.Read("Protocol", "tcp or udp", R.Protocol),
             SigmaField.Read("Initiated", "true when outbound, false when inbound", R.Initiated, ["true", "false"]),
             SigmaField.Read("SourceIp", "the initiator's address (local when outbound)", R.SourceIp),
@@ -67,10 +64,7 @@ internal static class SigmaLinuxRecords
             SigmaField.Read("QueryName", "the name asked for", R.QueryName),
             SigmaField.Read("QueryStatus", "the Windows DNS status of the response code (0 = NOERROR, 9003 = NXDOMAIN)", R.QueryStatus),
             SigmaField.Read("QueryResults", "the resolved addresses, each followed by ';', IPv4 written ::ffff:a.b.c.d", R.QueryResults),
-            SigmaField.Read("Image", "the querying process's executable path, where known", R.Image),
-            SigmaField.Read("ProcessId", "the PID, where known", R.ProcessId),
-            SigmaField.Read("ProcessGuid", "the UniquePID, where known", R.ProcessGuid),
-            SigmaField.Read("User", "the user name, where known", R.User),
+            .. ActingProcess(),
         ],
         ["QueryName", "QueryResults", "Image"]);
 
@@ -117,15 +111,21 @@ internal static class SigmaLinuxRecords
 
     public static readonly SigmaRecordKind AuditdPathRenamedTo = PathRecord("auditd PATH (file renamed to)", EventType.FileRename, R.IsLinux, "CREATE", R.TargetFilename);
 
+    /// <summary>The event's acting process, as Sysmon names it in file, network and DNS events (where the agent knows it).</summary>
+    private static SigmaField[] ActingProcess() =>
+    [
+        SigmaField.Read("Image", "the acting process's executable path", R.Image),
+        SigmaField.Read("User", "the user name", R.User),
+        SigmaField.Read("ProcessId", "the acting process's PID", R.ProcessId),
+        SigmaField.Read("ProcessGuid", "the acting process's UniquePID", R.ProcessGuid),
+    ];
+
     private static SigmaRecordKind FileRecord(string name, EventType type, Func<Event, bool> applies, params SigmaField[] extra)
     {
         SigmaField[] fields =
         [
             SigmaField.Read("TargetFilename", "the file's path (after a rename, the new one)", R.TargetFilename),
-            SigmaField.Read("Image", "the acting process's executable path", R.Image),
-            SigmaField.Read("ProcessId", "the acting process's PID", R.ProcessId),
-            SigmaField.Read("ProcessGuid", "the acting process's UniquePID", R.ProcessGuid),
-            SigmaField.Read("User", "the user name", R.User),
+            .. ActingProcess(),
             .. extra,
         ];
         return new SigmaRecordKind(name, type, applies, fields, ["TargetFilename", "Image"]);

@@ -3,77 +3,9 @@ namespace Osprey.Detection.Sigma;
 /// <summary>Builds predicates, folding operands the compiler already decided (a constant field, a field the record kind lacks).</summary>
 internal static class SigmaPredicates
 {
-    public static SigmaPredicate And(IReadOnlyList<SigmaPredicate> operands)
-    {
-        var kept = new List<SigmaPredicate>(operands.Count);
-        foreach (var operand in operands)
-        {
-            if (operand is ConstantPredicate constant)
-            {
-                if (!constant.Value)
-                {
-                    return constant;
-                }
+    public static SigmaPredicate And(IReadOnlyList<SigmaPredicate> operands) => Combine(operands, and: true);
 
-                continue;
-            }
-
-            if (operand is AndPredicate nested)
-            {
-                kept.AddRange(nested.Operands);
-            }
-            else
-            {
-                kept.Add(operand);
-            }
-        }
-
-        return kept.Count switch
-        {
-            0 => operands.Count > 0 ? operands[0] : new ConstantPredicate(true, "nothing to test"),
-            1 => kept[0],
-            _ => new AndPredicate(kept),
-        };
-    }
-
-    public static SigmaPredicate Or(IReadOnlyList<SigmaPredicate> operands)
-    {
-        var kept = new List<SigmaPredicate>(operands.Count);
-        var reasons = new List<string>();
-        foreach (var operand in operands)
-        {
-            if (operand is ConstantPredicate constant)
-            {
-                if (constant.Value)
-                {
-                    return constant;
-                }
-
-                if (!reasons.Contains(constant.Reason, StringComparer.Ordinal))
-                {
-                    reasons.Add(constant.Reason);
-                }
-
-                continue;
-            }
-
-            if (operand is OrPredicate nested)
-            {
-                kept.AddRange(nested.Operands);
-            }
-            else
-            {
-                kept.Add(operand);
-            }
-        }
-
-        return kept.Count switch
-        {
-            0 => new ConstantPredicate(false, string.Join("; ", reasons)),
-            1 => kept[0],
-            _ => new OrPredicate(kept),
-        };
-    }
+    public static SigmaPredicate Or(IReadOnlyList<SigmaPredicate> operands) => Combine(operands, and: false);
 
     public static SigmaPredicate Not(SigmaPredicate operand) => operand switch
     {
@@ -128,5 +60,47 @@ internal static class SigmaPredicates
         }
 
         return needed == 1 ? Or(kept) : needed == kept.Count ? And(kept) : new AtLeastPredicate(needed, kept);
+    }
+
+    /// <summary>
+    /// AND or OR of <paramref name="operands"/>: a constant that decides it (false for AND, true for OR) is the result,
+    /// the other constants drop out, nested operands of the same kind are flattened. When every operand drops out the
+    /// result is the neutral constant, with their reasons.
+    /// </summary>
+    private static SigmaPredicate Combine(IReadOnlyList<SigmaPredicate> operands, bool and)
+    {
+        var kept = new List<SigmaPredicate>(operands.Count);
+        var reasons = new List<string>();
+        foreach (var operand in operands)
+        {
+            switch (operand)
+            {
+                case ConstantPredicate constant when constant.Value != and:
+                    return constant;
+                case ConstantPredicate constant:
+                    if (!reasons.Contains(constant.Reason, StringComparer.Ordinal))
+                    {
+                        reasons.Add(constant.Reason);
+                    }
+
+                    break;
+                case AndPredicate nested when and:
+                    kept.AddRange(nested.Operands);
+                    break;
+                case OrPredicate nested when !and:
+                    kept.AddRange(nested.Operands);
+                    break;
+                default:
+                    kept.Add(operand);
+                    break;
+            }
+        }
+
+        return kept.Count switch
+        {
+            0 => new ConstantPredicate(and, reasons.Count > 0 ? string.Join("; ", reasons) : "nothing to test"),
+            1 => kept[0],
+            _ => and ? new AndPredicate(kept) : new OrPredicate(kept),
+        };
     }
 }

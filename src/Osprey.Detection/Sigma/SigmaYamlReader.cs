@@ -67,17 +67,11 @@ internal static class SigmaYamlReader
                     Remember(anchors, scalar.Anchor, value);
                     Attach(open, ref root, value, line);
                     break;
-                case SequenceStart sequence:
-                    var list = SigmaYamlNode.Sequence(line);
-                    Remember(anchors, sequence.Anchor, list);
-                    Attach(open, ref root, list, line);
-                    Open(open, list, line);
-                    break;
-                case MappingStart mapping:
-                    var map = SigmaYamlNode.Mapping(line);
-                    Remember(anchors, mapping.Anchor, map);
-                    Attach(open, ref root, map, line);
-                    Open(open, map, line);
+                case NodeEvent { } start and (SequenceStart or MappingStart):
+                    var collection = start is SequenceStart ? SigmaYamlNode.Sequence(line) : SigmaYamlNode.Mapping(line);
+                    Remember(anchors, start.Anchor, collection);
+                    Attach(open, ref root, collection, line);
+                    Open(open, collection, line);
                     break;
                 case SequenceEnd or MappingEnd:
                     open.Pop();
