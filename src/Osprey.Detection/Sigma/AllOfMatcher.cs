@@ -11,6 +11,9 @@ internal sealed class AllOfMatcher(IReadOnlyList<SigmaMatcher> matchers) : Sigma
 
     public override IReadOnlyCollection<string>? PathKeys => _matchers.Select(m => m.PathKeys).FirstOrDefault(k => k is not null);
 
+    public override IReadOnlyCollection<string>? Literals =>
+        _matchers.Select(m => m.Literals).Where(l => l is { Count: > 0 }).MaxBy(l => l!.Min(t => t.Length));
+
     public override bool Matches(ReadOnlySpan<char> value)
     {
         foreach (var matcher in _matchers)

@@ -28,6 +28,25 @@ internal sealed class AnyOfMatcher(IReadOnlyList<SigmaMatcher> matchers) : Sigma
         }
     }
 
+    public override IReadOnlyCollection<string>? Literals
+    {
+        get
+        {
+            var literals = new List<string>();
+            foreach (var matcher in _matchers)
+            {
+                if (matcher.Literals is not { } some)
+                {
+                    return null;
+                }
+
+                literals.AddRange(some);
+            }
+
+            return literals;
+        }
+    }
+
     public override bool Matches(ReadOnlySpan<char> value)
     {
         foreach (var matcher in _matchers)

@@ -2,31 +2,27 @@ using System.Buffers;
 
 namespace Osprey.Detection.Sigma;
 
-/// <summary>The field contains one of the values: one vectorised multi-string search (<see cref="SearchValues{T}"/>) for many.</summary>
+/// <summary>
+/// The field contains one of the values: one vectorised multi-string search (<see cref="SearchValues{T}"/>), also for
+/// a single value — with InvariantGlobalization, <c>IndexOf(…, OrdinalIgnoreCase)</c> is a scalar loop several times slower.
+/// </summary>
 internal sealed class ContainsMatcher : SigmaMatcher
 {
-    private readonly string? _single;
-    private readonly SearchValues<string>? _many;
-    private readonly StringComparison _comparison;
-    private readonly bool _always;
+    private readonly SearchValues<string>? _needles;
+    private readonly string[] _texts;
 
     public ContainsMatcher(IReadOnlyList<string> needles, bool cased)
     {
-        _comparison = Comparison(cased);
-        _always = needles.Any(n => n.Length == 0);
-        var distinct = needles.Distinct(cased ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase).ToArray();
-        if (distinct.Length == 1)
+        _texts = [.. needles.Distinct(cased ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase)];
+        if (!_texts.Any(n => n.Length == 0))
         {
-            _single = distinct[0];
-        }
-        else if (!_always)
-        {
-            _many = SearchValues.Create(distinct, _comparison);
+            _needles = SearchValues.Create(_texts, Comparison(cased));
         }
     }
 
     public override int Cost => 4;
 
-    public override bool Matches(ReadOnlySpan<char> value) =>
-        _always || (_single is not null ? value.Contains(_single, _comparison) : value.IndexOfAny(_many!) >= 0);
+    public override IReadOnlyCollection<string>? Literals => _needles is null ? null : _texts;
+
+    public override bool Matches(ReadOnlySpan<char> value) => _needles is null || value.IndexOfAny(_needles) >= 0;
 }

@@ -38,6 +38,8 @@ internal sealed class EndsWithMatcher : SigmaMatcher
     public override IReadOnlyCollection<string>? PathKeys =>
         _suffixes.All(s => SigmaPathKeys.OfEndsWith(s) is not null) ? [.. _suffixes.Select(s => SigmaPathKeys.OfEndsWith(s)!)] : null;
 
+    public override IReadOnlyCollection<string>? Literals => _suffixes.Any(s => s.Length == 0) ? null : _suffixes;
+
     public override bool Matches(ReadOnlySpan<char> value)
     {
         if (_useLookup && _bySegment.TryGetValue(SigmaPathKeys.LastSegment(value), out var candidates))

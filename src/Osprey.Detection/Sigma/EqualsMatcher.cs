@@ -32,6 +32,8 @@ internal sealed class EqualsMatcher : SigmaMatcher
 
     public override IReadOnlyCollection<string>? PathKeys => _matchesEmpty ? null : [.. Values.Select(SigmaPathKeys.OfEquals)];
 
+    public override IReadOnlyCollection<string>? Literals => _matchesEmpty ? null : Values;
+
     public override bool Matches(ReadOnlySpan<char> value) =>
         _single is not null ? value.Equals(_single, _comparison) : Values.Count > 0 && _lookup.Contains(value);
 }

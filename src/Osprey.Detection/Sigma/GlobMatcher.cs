@@ -60,6 +60,36 @@ internal sealed class GlobMatcher : SigmaMatcher
 
     public override IReadOnlyCollection<string>? PathKeys => _pathKey is null ? null : [_pathKey];
 
+    /// <summary>The longest run of literal characters: every match contains it.</summary>
+    public override IReadOnlyCollection<string>? Literals
+    {
+        get
+        {
+            var longest = "";
+            foreach (var piece in _pieces)
+            {
+                var run = new System.Text.StringBuilder();
+                foreach (var part in piece.Append(SigmaPatternPart.AnyChar))
+                {
+                    if (part.Kind == SigmaPatternPartKind.Literal)
+                    {
+                        run.Append(part.Text);
+                        continue;
+                    }
+
+                    if (run.Length > longest.Length)
+                    {
+                        longest = run.ToString();
+                    }
+
+                    run.Clear();
+                }
+            }
+
+            return longest.Length == 0 ? null : [longest];
+        }
+    }
+
     public override bool Matches(ReadOnlySpan<char> value)
     {
         if (_pieces.Length == 0)

@@ -5,6 +5,10 @@ internal sealed class KeywordPredicate(IReadOnlyList<SigmaField> fields, SigmaMa
 {
     private readonly SigmaField[] _fields = [.. fields];
 
+    public IReadOnlyList<SigmaField> Fields => _fields;
+
+    public SigmaMatcher Matcher => matcher;
+
     public override int Cost => 1 + (_fields.Length * matcher.Cost);
 
     public override bool Evaluate(SigmaEvaluationContext context)

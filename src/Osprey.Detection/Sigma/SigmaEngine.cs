@@ -5,7 +5,7 @@ namespace Osprey.Detection.Sigma;
 /// <summary>
 /// Evaluates events against many compiled Sigma rules. Rules are bucketed by the Osprey event type their record kinds
 /// come from; within a bucket, a rule that needs a field to end in given path segments (most process rules name the
-/// program) is indexed by those segments and runs only when the event's field has one of them, the others run on
+/// program) or to contain given literals is indexed by them and runs only on events that have one; the rest run on
 /// every event of the type. Fields are read once per event; nothing is allocated per event unless a rule matches.
 /// Immutable once built; <see cref="Evaluate(Event, ICollection{SigmaMatch})"/> is safe to call from many threads.
 /// </summary>
@@ -16,22 +16,31 @@ public sealed class SigmaEngine
     [ThreadStatic]
     private static List<SigmaMatch>? t_found;
 
-    private readonly KindRules[]?[] _buckets = new KindRules[]?[BucketCount];
+    private readonly SigmaKindRules[]?[] _buckets = new SigmaKindRules[]?[BucketCount];
 
     public SigmaEngine(IEnumerable<CompiledSigmaRule> rules, SigmaEngineOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
         var prefilter = (options ?? SigmaEngineOptions.Default).Prefilter;
         Rules = [.. rules];
-        foreach (var group in Rules.SelectMany(r => r.Views.Select(v => (Rule: r, View: v))).GroupBy(x => (int)x.View.Kind.EventType))
+        var id = 0;
+        foreach (var bucket in Rules.SelectMany(r => r.Views.Select(v => (Rule: r, View: v))).GroupBy(x => (int)x.View.Kind.EventType))
         {
-            if (group.Key is < 0 or >= BucketCount)
+            if (bucket.Key is <= 0 or >= BucketCount)
             {
                 continue;
             }
 
-            _buckets[group.Key] = [.. group.GroupBy(x => x.View.Kind).Select(kind => new KindRules(kind.Key, [.. kind.Select(x =>
-                new Entry(x.Rule, x.View, group.Count(y => y.Rule == x.Rule) > 1))], prefilter))];
+            // Kinds of one event type mostly share their test (exec starts, Linux devices): ordered by it, it runs once.
+            var kinds = new List<SigmaKindRules>();
+            foreach (var kind in bucket.GroupBy(x => x.View.Kind).OrderBy(k => k.Key.Applies.Method.Name, StringComparer.Ordinal))
+            {
+                var entries = kind.Select(x => new SigmaRuleEntry(id++, x.Rule, x.View, bucket.Count(y => y.Rule == x.Rule) > 1)).ToList();
+                var same = kinds.Count > 0 && kinds[^1].Kind.Applies.Method == kind.Key.Applies.Method && kinds[^1].Kind.Applies.Target == kind.Key.Applies.Target;
+                kinds.Add(new SigmaKindRules(kind.Key, entries, prefilter) { SameTestAsPrevious = same });
+            }
+
+            _buckets[bucket.Key] = [.. kinds];
         }
     }
 
@@ -48,35 +57,51 @@ public sealed class SigmaEngine
             return 0;
         }
 
-        var context = SigmaEvaluationContext.For(e);
-        var found = 0;
-        List<CompiledSigmaRule>? matched = null;
+        var state = new State(SigmaEvaluationContext.For(e), matches);
+        var applies = false;
         foreach (var kind in kinds)
         {
-            if (!kind.Kind.Applies(e))
+            if (!kind.SameTestAsPrevious)
+            {
+                applies = kind.Kind.Applies(e);
+            }
+
+            if (!applies)
             {
                 continue;
             }
 
             foreach (var entry in kind.Always)
             {
-                Try(entry, context, matches, ref found, ref matched);
+                Try(entry, ref state);
             }
 
-            foreach (var index in kind.Indexes)
+            foreach (var index in kind.PathIndexes)
             {
-                var value = context.Read(index.Field);
-                if (value.IsPresent && index.Lookup.TryGetValue(SigmaPathKeys.LastSegment(context.Span(value)), out var candidates))
+                var value = state.Context.Read(index.Field);
+                if (value.IsPresent && index.Lookup.TryGetValue(SigmaPathKeys.LastSegment(state.Context.Span(value)), out var candidates))
                 {
                     foreach (var entry in candidates)
                     {
-                        Try(entry, context, matches, ref found, ref matched);
+                        if (state.Context.TryMark(entry.Id))
+                        {
+                            Try(entry, ref state);
+                        }
                     }
+                }
+            }
+
+            foreach (var index in kind.LiteralIndexes)
+            {
+                var value = state.Context.Read(index.Field);
+                if (value.IsPresent)
+                {
+                    index.Find(state.Context.Span(value), state.Context, ref state, Try);
                 }
             }
         }
 
-        return found;
+        return state.Found;
     }
 
     /// <summary>The rules <paramref name="e"/> matches; an empty list (not allocated) when none.</summary>
@@ -88,8 +113,9 @@ public sealed class SigmaEngine
         return found.Count == 0 ? [] : [.. found];
     }
 
-    private static void Try(Entry entry, SigmaEvaluationContext context, ICollection<SigmaMatch> matches, ref int found, ref List<CompiledSigmaRule>? matched)
+    private static void Try(SigmaRuleEntry entry, ref State state)
     {
+        var context = state.Context;
         if (!entry.View.Predicate.Evaluate(context))
         {
             return;
@@ -97,13 +123,13 @@ public sealed class SigmaEngine
 
         if (entry.InSeveralKinds)
         {
-            matched ??= [];
-            if (matched.Contains(entry.Rule))
+            state.Matched ??= [];
+            if (state.Matched.Contains(entry.Rule))
             {
                 return;
             }
 
-            matched.Add(entry.Rule);
+            state.Matched.Add(entry.Rule);
         }
 
         var selections = new List<string>();
@@ -115,61 +141,16 @@ public sealed class SigmaEngine
             }
         }
 
-        matches.Add(new SigmaMatch(entry.Rule, entry.View.Kind.Name, selections));
-        found++;
+        state.Matches.Add(new SigmaMatch(entry.Rule, entry.View.Kind.Name, selections));
+        state.Found++;
     }
 
-    /// <summary>One rule compiled for one record kind; <see cref="InSeveralKinds"/> when it can match the same event more than once.</summary>
-    private sealed record Entry(CompiledSigmaRule Rule, SigmaCompiledView View, bool InSeveralKinds);
-
-    /// <summary>The rules of one record kind: those indexed by a field's last path segment, and those that always run.</summary>
-    private sealed class KindRules
+    /// <summary>What one evaluation carries between rules: the context, where matches go, and which multi-kind rules already matched.</summary>
+    private struct State(SigmaEvaluationContext context, ICollection<SigmaMatch> matches)
     {
-        public KindRules(SigmaRecordKind kind, List<Entry> entries, bool prefilter)
-        {
-            Kind = kind;
-            var always = new List<Entry>();
-            var indexed = new Dictionary<SigmaField, Dictionary<string, List<Entry>>>();
-            foreach (var entry in entries)
-            {
-                if (!prefilter || SigmaPrefilter.Find(entry.View.Predicate) is not { } filter)
-                {
-                    always.Add(entry);
-                    continue;
-                }
-
-                if (!indexed.TryGetValue(filter.Field, out var byKey))
-                {
-                    indexed[filter.Field] = byKey = new Dictionary<string, List<Entry>>(StringComparer.OrdinalIgnoreCase);
-                }
-
-                foreach (var key in filter.Keys.Distinct(StringComparer.OrdinalIgnoreCase))
-                {
-                    if (!byKey.TryGetValue(key, out var list))
-                    {
-                        byKey[key] = list = [];
-                    }
-
-                    list.Add(entry);
-                }
-            }
-
-            Always = [.. always];
-            Indexes = [.. indexed.Select(i => new PathIndex(i.Key, i.Value.ToDictionary(k => k.Key, k => k.Value.ToArray(), StringComparer.OrdinalIgnoreCase)))];
-        }
-
-        public SigmaRecordKind Kind { get; }
-
-        public Entry[] Always { get; }
-
-        public PathIndex[] Indexes { get; }
-    }
-
-    /// <summary>Rules keyed by the last path segment one field must have for them to match.</summary>
-    private sealed class PathIndex(SigmaField field, Dictionary<string, Entry[]> byKey)
-    {
-        public SigmaField Field { get; } = field;
-
-        public Dictionary<string, Entry[]>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; } = byKey.GetAlternateLookup<ReadOnlySpan<char>>();
+        public readonly SigmaEvaluationContext Context = context;
+        public readonly ICollection<SigmaMatch> Matches = matches;
+        public List<CompiledSigmaRule>? Matched;
+        public int Found;
     }
 }

@@ -15,6 +15,7 @@ internal sealed class SigmaEvaluationContext
 
     private int _generation;
     private int[] _stamps = [];
+    private int[] _marks = [];
     private SigmaFieldValue[] _values = [];
     private char[] _scratch = new char[1024];
     private int _scratchLength;
@@ -53,6 +54,23 @@ internal sealed class SigmaEvaluationContext
         }
 
         return _values[slot];
+    }
+
+    /// <summary>True the first time <paramref name="id"/> is marked for the current event.</summary>
+    public bool TryMark(int id)
+    {
+        if (id >= _marks.Length)
+        {
+            Array.Resize(ref _marks, Math.Max(id + 1, _marks.Length * 2));
+        }
+
+        if (_marks[id] == _generation)
+        {
+            return false;
+        }
+
+        _marks[id] = _generation;
+        return true;
     }
 
     public ReadOnlySpan<char> Span(SigmaFieldValue value) =>
@@ -130,6 +148,7 @@ internal sealed class SigmaEvaluationContext
         if (++_generation == int.MaxValue)
         {
             Array.Clear(_stamps);
+            Array.Clear(_marks);
             _argumentsGeneration = 0;
             _generation = 1;
         }

@@ -17,5 +17,8 @@ internal abstract class SigmaMatcher
     /// <summary>Literal keys that every matching value's last path segment equals (see <see cref="SigmaPathKeys"/>), or null when there are none.</summary>
     public virtual IReadOnlyCollection<string>? PathKeys => null;
 
+    /// <summary>Texts of which every matching value contains at least one, ignoring case; null when there are none to name.</summary>
+    public virtual IReadOnlyCollection<string>? Literals => null;
+
     protected static StringComparison Comparison(bool cased) => cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
 }

@@ -8,6 +8,8 @@ internal sealed class StartsWithMatcher(IReadOnlyList<string> prefixes, bool cas
 
     public override int Cost => 1 + (_prefixes.Length / 8);
 
+    public override IReadOnlyCollection<string>? Literals => _prefixes.Any(p => p.Length == 0) ? null : _prefixes;
+
     public override bool Matches(ReadOnlySpan<char> value)
     {
         foreach (var prefix in _prefixes)
