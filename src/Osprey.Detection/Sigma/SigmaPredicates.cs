@@ -9,7 +9,7 @@ internal static class SigmaPredicates
 
     public static SigmaPredicate Not(SigmaPredicate operand) => operand switch
     {
-        ConstantPredicate constant => new ConstantPredicate(!constant.Value, constant.Reason),
+        ConstantPredicate constant => new ConstantPredicate(!constant.Value, constant.Reason, constant.ByKind),
         NotPredicate not => not.Operand,
         _ => new NotPredicate(operand),
     };
@@ -28,7 +28,7 @@ internal static class SigmaPredicates
 
         var kept = new List<SigmaPredicate>();
         var alreadyTrue = 0;
-        var reasons = new List<string>();
+        var reasons = new List<ConstantPredicate>();
         foreach (var operand in operands)
         {
             if (operand is ConstantPredicate constant)
@@ -39,7 +39,7 @@ internal static class SigmaPredicates
                 }
                 else
                 {
-                    reasons.Add(constant.Reason);
+                    reasons.Add(constant);
                 }
             }
             else
@@ -56,7 +56,7 @@ internal static class SigmaPredicates
 
         if (needed > kept.Count)
         {
-            return new ConstantPredicate(false, string.Join("; ", reasons));
+            return Joined(false, reasons);
         }
 
         return needed == 1 ? Or(kept) : needed == kept.Count ? And(kept) : new AtLeastPredicate(needed, kept);
@@ -70,19 +70,23 @@ internal static class SigmaPredicates
     private static SigmaPredicate Combine(IReadOnlyList<SigmaPredicate> operands, bool and)
     {
         var kept = new List<SigmaPredicate>(operands.Count);
-        var reasons = new List<string>();
+        var reasons = new List<ConstantPredicate>();
+        ConstantPredicate? decided = null;
         foreach (var operand in operands)
         {
             switch (operand)
             {
+                // Of several deciding operands, the one a value decided says more than a record-type mismatch.
                 case ConstantPredicate constant when constant.Value != and:
-                    return constant;
-                case ConstantPredicate constant:
-                    if (!reasons.Contains(constant.Reason, StringComparer.Ordinal))
+                    if (!constant.ByKind)
                     {
-                        reasons.Add(constant.Reason);
+                        return constant;
                     }
 
+                    decided ??= constant;
+                    break;
+                case ConstantPredicate constant:
+                    reasons.Add(constant);
                     break;
                 case AndPredicate nested when and:
                     kept.AddRange(nested.Operands);
@@ -96,11 +100,24 @@ internal static class SigmaPredicates
             }
         }
 
+        if (decided is not null)
+        {
+            return decided;
+        }
+
         return kept.Count switch
         {
-            0 => new ConstantPredicate(and, reasons.Count > 0 ? string.Join("; ", reasons) : "nothing to test"),
+            0 => reasons.Count > 0 ? Joined(and, reasons) : new ConstantPredicate(and, "nothing to test"),
             1 => kept[0],
             _ => and ? new AndPredicate(kept) : new OrPredicate(kept),
         };
+    }
+
+    /// <summary>One constant for several: their distinct reasons, the informative ones only when there are some.</summary>
+    private static ConstantPredicate Joined(bool value, List<ConstantPredicate> constants)
+    {
+        var byKind = constants.All(c => c.ByKind);
+        var reasons = constants.Where(c => byKind || !c.ByKind).Select(c => c.Reason).Distinct(StringComparer.Ordinal);
+        return new ConstantPredicate(value, string.Join("; ", reasons), byKind);
     }
 }

@@ -56,21 +56,23 @@ internal sealed class SigmaRuleCompiler
     {
         var rule = _document.Rule;
         var views = new List<SigmaCompiledView>();
-        var impossible = new List<(SigmaRecordKind Kind, string Reason)>();
-        var searchReasons = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var impossible = new List<(SigmaRecordKind Kind, ConstantPredicate Reason)>();
+        var never = _document.Detection.Searches.ToDictionary(s => s.Name, _ => new List<(SigmaRecordKind, ConstantPredicate)>(), StringComparer.Ordinal);
         foreach (var kind in mapping.Kinds)
         {
             var searches = _document.Detection.Searches.ToDictionary(s => s.Name, s => CompileSearch(s, kind), StringComparer.Ordinal);
             foreach (var (name, predicate) in searches)
             {
-                var reason = predicate is ConstantPredicate { Value: false } never ? never.Reason : null;
-                searchReasons[name] = searchReasons.TryGetValue(name, out var earlier) ? (earlier is null || reason is null ? null : earlier) : reason;
+                if (predicate is ConstantPredicate { Value: false } impossibleSearch)
+                {
+                    never[name].Add((kind, impossibleSearch));
+                }
             }
 
             var condition = SigmaPredicates.Or([.. conditions.Select(c => CompileCondition(c, searches))]);
             if (condition is ConstantPredicate { Value: false } constant)
             {
-                impossible.Add((kind, constant.Reason));
+                impossible.Add((kind, constant));
                 continue;
             }
 
@@ -94,11 +96,11 @@ internal sealed class SigmaRuleCompiler
         }
 
         var warnings = new List<string>(_document.Warnings);
-        foreach (var (name, reason) in searchReasons)
+        foreach (var (name, kinds) in never)
         {
-            if (reason is not null)
+            if (kinds.Count == mapping.Kinds.Count)
             {
-                warnings.Add($"search '{name}' can never match an Osprey event ({reason})");
+                warnings.Add($"search '{name}' can never match an Osprey event ({Describe(kinds)})");
             }
         }
 
@@ -106,9 +108,13 @@ internal sealed class SigmaRuleCompiler
         return new SigmaCompileResult { Status = SigmaCompileStatus.Compiled, Source = source, Document = index, Rule = rule, Compiled = compiled, Warnings = warnings };
     }
 
-    /// <summary>"auditd EXECVE (process start): …; auditd PATH (6 kinds): …" — kinds with the same reason named once.</summary>
-    private static string Describe(List<(SigmaRecordKind Kind, string Reason)> impossible) =>
-        string.Join("; ", impossible.GroupBy(i => i.Reason, StringComparer.Ordinal).Select(g =>
+    /// <summary>
+    /// "auditd SYSCALL (process start): …; auditd PATH records: …" — kinds with the same reason named once; kinds where
+    /// only the record type ruled the rule out are left out when another kind has a more telling reason.
+    /// </summary>
+    private static string Describe(List<(SigmaRecordKind Kind, ConstantPredicate Reason)> impossible) =>
+        string.Join("; ", impossible.Where(i => !i.Reason.ByKind || impossible.All(j => j.Reason.ByKind))
+            .GroupBy(i => i.Reason.Reason, StringComparer.Ordinal).Select(g =>
         {
             var families = g.Select(i => i.Kind.Name.Split(" (")[0]).Distinct(StringComparer.Ordinal).ToList();
             var kinds = g.Count() > 1 && families.Count == 1 ? $"{families[0]} records" : string.Join(", ", g.Select(i => i.Kind.Name));
@@ -162,7 +168,7 @@ internal sealed class SigmaRuleCompiler
         {
             if (kind.KeywordFields.Count == 0)
             {
-                return new ConstantPredicate(false, "no fields for keywords to search");
+                return new ConstantPredicate(false, "no fields for keywords to search", byKind: true);
             }
 
             return plan.All && plan.Groups.Count > 1
@@ -173,7 +179,7 @@ internal sealed class SigmaRuleCompiler
         var field = kind.Find(item.Field!);
         if (plan.Exists is { } exists)
         {
-            return field is null ? new ConstantPredicate(!exists, $"no field '{item.Field}'")
+            return field is null ? new ConstantPredicate(!exists, $"no field '{item.Field}'", byKind: true)
                 : field.Constant is not null ? new ConstantPredicate(exists, $"'{field.Name}' is always present")
                 : new ExistsPredicate(field, exists);
         }
@@ -185,12 +191,12 @@ internal sealed class SigmaRuleCompiler
 
         if (field is null)
         {
-            return new ConstantPredicate(matcher.MatchesMissing, $"no field '{item.Field}' for '{Shown(item)}'");
+            return new ConstantPredicate(matcher.MatchesMissing, $"no field '{item.Field}' for '{Shown(item)}'", byKind: true);
         }
 
         if (field.Constant is { } constant)
         {
-            return new ConstantPredicate(matcher.Matches(constant), $"'{Shown(item)}' never holds: {field.Name} is always '{constant}'");
+            return new ConstantPredicate(matcher.Matches(constant), $"'{Shown(item)}' never holds: {field.Name} is always '{constant}'", byKind: true);
         }
 
         if (field.Domain is { } domain && !matcher.MatchesMissing && !domain.Any(v => matcher.Matches(v)))
@@ -218,7 +224,7 @@ internal sealed class SigmaRuleCompiler
             {
                 var other = kind.Find(value.Text);
                 alternatives.Add(field is null || other is null
-                    ? new ConstantPredicate(plan.Negated, $"no field '{(field is null ? item.Field : value.Text)}'")
+                    ? new ConstantPredicate(plan.Negated, $"no field '{(field is null ? item.Field : value.Text)}'", byKind: true)
                     : new FieldRefPredicate(field, other, plan.FieldRefMode, plan.Cased, plan.Negated));
             }
 

@@ -181,8 +181,13 @@ public sealed class SigmaMappingTests
     {
         var none = CompileResult(Yaml("selection:\n    type: SYSCALL\n    SYSCALL: ptrace\ncondition: selection", Auditd));
         Assert.Equal(SigmaCompileStatus.Unsupported, none.Status);
-        Assert.Contains("'SYSCALL: ptrace' never holds: SYSCALL is one of execve", none.Reason, StringComparison.Ordinal);
-        Assert.Contains("auditd PATH records: 'type: SYSCALL' never holds: type is always 'PATH'", none.Reason, StringComparison.Ordinal);
+        Assert.Contains("auditd SYSCALL (process start): 'SYSCALL: ptrace' never holds: SYSCALL is one of execve", none.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain("type is always", none.Reason, StringComparison.Ordinal);
+
+        var otherRecords = CompileResult(Yaml("selection:\n    type: USER_LOGIN\ncondition: selection", Auditd));
+        Assert.Equal(SigmaCompileStatus.Unsupported, otherRecords.Status);
+        Assert.Contains("auditd PATH records: 'type: USER_LOGIN' never holds: type is always 'PATH'", otherRecords.Reason, StringComparison.Ordinal);
+        Assert.Contains("auditd EXECVE (process start): 'type: USER_LOGIN' never holds: type is always 'EXECVE'", otherRecords.Reason, StringComparison.Ordinal);
 
         var partly = CompileResult(Yaml("sel_tty:\n    type: TTY\nsel_exec:\n    type: EXECVE\n    a0: xclip\ncondition: 1 of sel_*", Auditd));
         Assert.Equal(SigmaCompileStatus.Compiled, partly.Status);
