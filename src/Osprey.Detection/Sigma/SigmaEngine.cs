@@ -33,9 +33,10 @@ public sealed class SigmaEngine
 
             // Kinds of one event type mostly share their test (exec starts, Linux devices): ordered by it, it runs once.
             var kinds = new List<SigmaKindRules>();
+            var viewsPerRule = bucket.CountBy(x => x.Rule).ToDictionary();
             foreach (var kind in bucket.GroupBy(x => x.View.Kind).OrderBy(k => k.Key.Applies.Method.Name, StringComparer.Ordinal))
             {
-                var entries = kind.Select(x => new SigmaRuleEntry(id++, x.Rule, x.View, bucket.Count(y => y.Rule == x.Rule) > 1)).ToList();
+                var entries = kind.Select(x => new SigmaRuleEntry(id++, x.Rule, x.View, viewsPerRule[x.Rule] > 1)).ToList();
                 var same = kinds.Count > 0 && kinds[^1].Kind.Applies.Method == kind.Key.Applies.Method && kinds[^1].Kind.Applies.Target == kind.Key.Applies.Target;
                 kinds.Add(new SigmaKindRules(kind.Key, entries, prefilter) { SameTestAsPrevious = same });
             }
