@@ -77,7 +77,7 @@ internal static class SigmaItemPlanner
         {
             if (value.Kind == SigmaValueKind.Bytes)
             {
-                throw SigmaRuleException.Invalid($"'{item.Key}': utf16 encodings only make sense under base64 or base64offset", line);
+                throw SigmaRuleException.Unsupported($"'{item.Key}': a utf16 encoding without base64 or base64offset matches bytes, and Osprey's fields are text", line);
             }
         }
 
@@ -233,14 +233,16 @@ internal static class SigmaItemPlanner
         }
     }
 
-    private static SigmaPattern RequirePattern(SigmaValue value, SigmaFieldItem item, string modifier) =>
-        value.Kind == SigmaValueKind.Pattern
-            ? value.Pattern!
-            : throw SigmaRuleException.Invalid($"'{item.Key}': {modifier} cannot apply to a {Describe(value.Kind)}", item.Line);
+    private static SigmaPattern RequirePattern(SigmaValue value, SigmaFieldItem item, string modifier) => value.Kind switch
+    {
+        SigmaValueKind.Pattern => value.Pattern!,
+        SigmaValueKind.Bytes => throw SigmaRuleException.Unsupported(
+            $"'{item.Key}': a utf16 encoding without base64 or base64offset matches bytes, and Osprey's fields are text ({modifier} cannot follow it)", item.Line),
+        _ => throw SigmaRuleException.Invalid($"'{item.Key}': {modifier} cannot apply to a {Describe(value.Kind)}", item.Line),
+    };
 
     private static string Describe(SigmaValueKind kind) => kind switch
     {
-        SigmaValueKind.Bytes => "utf16-encoded value (only base64 or base64offset may follow)",
         SigmaValueKind.Regex => "regular expression",
         SigmaValueKind.Cidr => "CIDR network",
         SigmaValueKind.Number => "numeric comparison",
