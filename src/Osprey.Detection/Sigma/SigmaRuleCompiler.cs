@@ -58,6 +58,7 @@ internal sealed class SigmaRuleCompiler
         var views = new List<SigmaCompiledView>();
         var impossible = new List<(SigmaRecordKind Kind, ConstantPredicate Reason)>();
         var never = _document.Detection.Searches.ToDictionary(s => s.Name, _ => new List<(SigmaRecordKind, ConstantPredicate)>(), StringComparer.Ordinal);
+        var referenced = conditions.SelectMany(Referenced).ToHashSet(StringComparer.Ordinal);
         foreach (var kind in mapping.Kinds)
         {
             var searches = _document.Detection.Searches.ToDictionary(s => s.Name, s => CompileSearch(s, kind), StringComparer.Ordinal);
@@ -76,7 +77,6 @@ internal sealed class SigmaRuleCompiler
                 continue;
             }
 
-            var referenced = conditions.SelectMany(Referenced).Distinct(StringComparer.Ordinal).ToHashSet(StringComparer.Ordinal);
             views.Add(new SigmaCompiledView(kind, condition, [.. searches.Where(s => referenced.Contains(s.Key))]));
         }
 
@@ -109,8 +109,8 @@ internal sealed class SigmaRuleCompiler
     }
 
     /// <summary>
-    /// "auditd SYSCALL (process start): …; auditd PATH records: …" — kinds with the same reason named once; kinds where
-    /// only the record type ruled the rule out are left out when another kind has a more telling reason.
+    /// "auditd SYSCALL (process start): …; auditd PATH records: …" — kinds with the same reason named once; kinds that
+    /// only their shape ruled out (a constant type, a field they lack) are left out when another kind has a more telling reason.
     /// </summary>
     private static string Describe(List<(SigmaRecordKind Kind, ConstantPredicate Reason)> impossible) =>
         string.Join("; ", impossible.Where(i => !i.Reason.ByKind || impossible.All(j => j.Reason.ByKind))
