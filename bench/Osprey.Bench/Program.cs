@@ -41,7 +41,13 @@ internal static class Program
         var steady = new Command("agent-steady", "The agent's CPU and memory with every sensor under 50 execs/s, 20 files/s and 20 connections/s") { steadySeconds };
         steady.SetAction((parse, ct) => AgentSteadyBenchmark.RunAsync(parse.GetValue(steadySeconds), ct));
 
-        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate, hash, storm, steady, StorageUploadBenchmark.Command() }.Parse(args).InvokeAsync();
+        var sigmaEvents = new Option<long>("--events") { DefaultValueFactory = _ => 5_000_000, Description = "Events to evaluate" };
+        var sigmaRules = new Option<string?>("--rules") { Description = "Rule directory (default: sigma/linux of the shared corpora)" };
+        var sigmaDistinct = new Option<int>("--distinct") { DefaultValueFactory = _ => 50_000, Description = "Distinct events the run cycles through" };
+        var sigma = new Command("sigma", "Events/s through every compiled Linux Sigma rule on one thread") { sigmaEvents, sigmaDistinct, sigmaRules };
+        sigma.SetAction((parse, ct) => SigmaBenchmark.RunAsync(parse.GetValue(sigmaEvents), parse.GetValue(sigmaDistinct), parse.GetValue(sigmaRules), ct));
+
+        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate, hash, storm, steady, sigma, StorageUploadBenchmark.Command() }.Parse(args).InvokeAsync();
     }
 
     private static List<int> ParseRates(string text) =>

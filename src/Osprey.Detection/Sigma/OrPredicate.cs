@@ -1,0 +1,24 @@
+namespace Osprey.Detection.Sigma;
+
+/// <summary>At least one operand holds; cheapest first.</summary>
+internal sealed class OrPredicate(IReadOnlyList<SigmaPredicate> operands) : SigmaPredicate
+{
+    private readonly SigmaPredicate[] _operands = [.. operands.OrderBy(o => o.Cost)];
+
+    public IReadOnlyList<SigmaPredicate> Operands => _operands;
+
+    public override int Cost => _operands.Sum(o => o.Cost);
+
+    public override bool Evaluate(SigmaEvaluationContext context)
+    {
+        foreach (var operand in _operands)
+        {
+            if (operand.Evaluate(context))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

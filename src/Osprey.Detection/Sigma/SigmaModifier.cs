@@ -1,0 +1,37 @@
+namespace Osprey.Detection.Sigma;
+
+/// <summary>The value modifiers of the Sigma specification (2.1) as written after <c>|</c> in a field name.</summary>
+internal enum SigmaModifier
+{
+    Contains,
+    StartsWith,
+    EndsWith,
+    All,
+    Base64,
+    Base64Offset,
+    Utf16Le,
+    Utf16Be,
+    Utf16,
+    Wide,
+    Windash,
+    Re,
+    ReIgnoreCase,
+    ReMultiline,
+    ReDotAll,
+    Cidr,
+    Exists,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    Neq,
+    FieldRef,
+    Cased,
+    Expand,
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Year,
+}
