@@ -3,6 +3,7 @@ using Osprey.Agent.Sensors.Processes;
 using Osprey.Contracts.V1;
 using Osprey.Detection.Sigma;
 using Osprey.Testing.Paths;
+using Osprey.Contracts.Processes;
 
 namespace Osprey.Bench;
 
@@ -237,7 +238,7 @@ public static class SigmaBenchmark
         UniquePid = "u-" + random.Next(),
         Name = Path.GetFileName(image),
         File = new FileRef { Path = image, Name = Path.GetFileName(image), Md5 = "0123456789abcdef0123456789abcdef" },
-        CommandLine = ProcFs.JoinCommandLine(argv),
+        CommandLine = CommandLines.Join(argv),
     };
 
     private static string Fill(string template, Random random) => (template.Contains("{shell}", StringComparison.Ordinal)

@@ -59,8 +59,20 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         var pipelineTask = Task.Run(() => pipeline.RunAsync(CancellationToken.None), CancellationToken.None);
         var sync = new SyncLoop(connector, host, () => AgentStatusOf(status, outbox, healths), outbox, TimeSpan.FromSeconds(options.SyncIntervalSeconds),
             new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<SyncLoop>());
+        // What sensors and the task engine share: where events go, the process table, hasher and users.
+        SensorContext ContextFor(SensorHealth health, ILogger logger) => new()
+        {
+            Sink = pipeline,
+            Processes = processes,
+            Hasher = hasher,
+            Users = users,
+            Options = options,
+            Health = health,
+            Time = time,
+            Logger = logger,
+        };
         var reports = new ReportSender(outbox, connector, new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<ReportSender>());
-        var engine = CreateTaskEngine(options, outbox, processes, hasher, users, pipeline, secrets.AgentId, connector, certificate, reports);
+        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets.AgentId, connector, certificate, reports);
         sync.TaskReceived += engine.Submit;
         sync.TaskCancelled += engine.Cancel;
         engine.Start(work.Token);
@@ -76,17 +88,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             var sensor = sensors[i];
             var health = healths[i];
             health.LossReported += (h, count, reason) => OnLoss(pipeline, processes, h, count, reason);
-            var context = new SensorContext
-            {
-                Sink = pipeline,
-                Processes = processes,
-                Hasher = hasher,
-                Users = users,
-                Options = options,
-                Health = health,
-                Time = time,
-                Logger = loggers.CreateLogger("Osprey.Agent.Sensors." + sensor.Name),
-            };
+            var context = ContextFor(health, loggers.CreateLogger("Osprey.Agent.Sensors." + sensor.Name));
             tasks.Add(Task.Run(() => RunSensorAsync(sensor, context, work.Token), CancellationToken.None));
         }
         LogStarted(_logger, secrets.AgentId, sensors.Count, string.Join(", ", options.Servers));
@@ -128,22 +130,13 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         return exitCode;
     }
 
-    private TaskEngine CreateTaskEngine(
-        AgentOptions options, EventOutbox outbox, ProcessTable processes, FileHasher hasher, UserDirectory users, EventPipeline pipeline,
-        string agentId, NodeConnector connector, X509Certificate2 certificate, ReportSender reports)
+    /// <summary>The task engine, sharing the sensors' process table, hasher and user directory (through <paramref name="context"/>).</summary>
+    private TaskEngine CreateTaskEngine(SensorContext context, EventOutbox outbox, string agentId, NodeConnector connector, X509Certificate2 certificate, ReportSender reports)
     {
-        var context = new SensorContext
+        var services = new TaskServices
         {
-            Sink = pipeline,
-            Processes = processes,
-            Hasher = hasher,
-            Users = users,
-            Options = options,
-            Health = new SensorHealth("tasks"),
-            Time = time,
-            Logger = loggers.CreateLogger<TaskEngine>(),
+            Processes = context.Processes, ProcessFacts = new ProcessEventFactory(context), Hasher = context.Hasher, Users = context.Users, Time = time,
         };
-        var services = new TaskServices { Processes = processes, ProcessFacts = new ProcessEventFactory(context), Hasher = hasher, Users = users, Time = time };
         using var key = certificate.GetECDsaPrivateKey();
         return new TaskEngine(outbox, TaskExecutors.All(), services, agentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());
     }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using Osprey.Agent.Sensors.Processes;
 using Osprey.Contracts.V1;
@@ -105,17 +104,14 @@ internal sealed class RunProcessExecutor(string shadowPath = "/etc/shadow") : IT
         result.OutputTruncated = outCut || errCut;
     }
 
-    private (uint Uid, uint Gid, string Name, string Home)? Account(string name, TaskRun run)
+    private UserAccount Account(string name, TaskRun run)
     {
-        var entry = File.ReadLines("/etc/passwd").Select(l => l.Split(':')).FirstOrDefault(f => f.Length >= 7 && f[0] == name)
-            ?? throw new TaskFailedException(3, $"there is no account '{name}' on this host");
-        var uid = uint.Parse(entry[2], CultureInfo.InvariantCulture);
-        var gid = uint.Parse(entry[3], CultureInfo.InvariantCulture);
+        var account = run.Services.Users.Account(name) ?? throw new TaskFailedException(3, $"there is no account '{name}' on this host");
         if (run.RunAsPassword is { } password)
         {
             Verify(name, Encoding.UTF8.GetString(password));
         }
-        return (uid, gid, name, entry[5]);
+        return account;
     }
 
     /// <summary>Checks the password against the account's shadow entry (crypt(3) with its own method and salt).</summary>

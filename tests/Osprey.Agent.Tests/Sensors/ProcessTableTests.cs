@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Osprey.Agent.Sensors.Hashing;
 using Osprey.Agent.Sensors.Processes;
+using Osprey.Contracts.Processes;
 
 namespace Osprey.Agent.Tests.Sensors;
 
@@ -52,7 +53,7 @@ public sealed class ProcessTableTests
     [InlineData(new[] { "echo", "two words", "" }, "echo \"two words\" \"\"")]
     [InlineData(new[] { "sh", "-c", "echo \"x\\y\"" }, "sh -c \"echo \\\"x\\\\y\\\"\"")]
     public void JoinsArgumentsUnambiguously(string[] arguments, string expected) =>
-        Assert.Equal(expected, ProcFs.JoinCommandLine(arguments));
+        Assert.Equal(expected, CommandLines.Join(arguments));
 
     [Fact]
     public void ParsesStatWithParenthesesInTheName()

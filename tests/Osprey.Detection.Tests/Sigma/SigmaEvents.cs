@@ -1,4 +1,4 @@
-using System.Text;
+using Osprey.Contracts.Processes;
 using Osprey.Contracts.V1;
 
 namespace Osprey.Detection.Tests.Sigma;
@@ -9,38 +9,7 @@ internal static class SigmaEvents
     private static readonly DeviceRef Linux = new() { HostName = "web-01", AgentId = "agent-1", OsFamily = OsFamily.Linux, OsName = "Debian GNU/Linux" };
 
     /// <summary>argv joined the agent's way: an argument with a space, tab, newline, quote or backslash (or empty) is quoted, with \" and \\ escaped.</summary>
-    public static string CommandLine(params string[] arguments)
-    {
-        var builder = new StringBuilder();
-        foreach (var argument in arguments)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(' ');
-            }
-
-            if (argument.Length > 0 && argument.AsSpan().IndexOfAny(" \t\n\"\\") < 0)
-            {
-                builder.Append(argument);
-                continue;
-            }
-
-            builder.Append('"');
-            foreach (var c in argument)
-            {
-                if (c is '"' or '\\')
-                {
-                    builder.Append('\\');
-                }
-
-                builder.Append(c);
-            }
-
-            builder.Append('"');
-        }
-
-        return builder.ToString();
-    }
+    public static string CommandLine(params string[] arguments) => CommandLines.Join(arguments);
 
     public static ProcessRef Process(string path, string commandLine, int pid = 4242) => new()
     {

@@ -188,38 +188,6 @@ public static class ProcFs
         }
     }
 
-    /// <summary>
-    /// The command line as one string: arguments joined by spaces, an argument holding a space, tab, quote or
-    /// backslash (or empty) written in double quotes with \" and \\ escaped. Plain arguments appear verbatim.
-    /// </summary>
-    public static string JoinCommandLine(IReadOnlyList<string> arguments)
-    {
-        var builder = new StringBuilder();
-        foreach (var argument in arguments)
-        {
-            if (builder.Length > 0)
-            {
-                builder.Append(' ');
-            }
-            if (argument.Length > 0 && argument.AsSpan().IndexOfAny(" \t\n\"\\") < 0)
-            {
-                builder.Append(argument);
-                continue;
-            }
-            builder.Append('"');
-            foreach (var c in argument)
-            {
-                if (c is '"' or '\\')
-                {
-                    builder.Append('\\');
-                }
-                builder.Append(c);
-            }
-            builder.Append('"');
-        }
-        return builder.ToString();
-    }
-
     internal static string? ReadText(string path)
     {
         var bytes = ReadBytes(path);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Osprey.Agent.Interop;
 using Osprey.Agent.Sensors.Hashing;
+using Osprey.Contracts.Processes;
 
 namespace Osprey.Agent.Sensors.Processes;
 
@@ -44,7 +45,7 @@ internal sealed partial class ProcessEventWorker
             info = info with
             {
                 Arguments = arguments,
-                CommandLine = ProcFs.JoinCommandLine(arguments),
+                CommandLine = CommandLines.Join(arguments),
                 Cwd = info.Cwd ?? (e.CapturedCwd.IsEmpty ? null : Encoding.UTF8.GetString(e.CapturedCwd)),
                 Environment = info.Environment.Count > 0 ? info.Environment : CapturedEnvironment(e),
                 ExePath = exe,
@@ -56,7 +57,7 @@ internal sealed partial class ProcessEventWorker
         {
             // Rewritten since (setproctitle) or the same program executed again: the arguments this exec had.
             var arguments = SplitNul(captured);
-            info = info with { Arguments = arguments, CommandLine = ProcFs.JoinCommandLine(arguments) };
+            info = info with { Arguments = arguments, CommandLine = CommandLines.Join(arguments) };
         }
         if (partial)
         {
@@ -127,7 +128,7 @@ internal sealed partial class ProcessEventWorker
             Comm = exe is null ? "" : Path.GetFileName(exe),
             ExePath = exe,
             Arguments = arguments,
-            CommandLine = ProcFs.JoinCommandLine(arguments),
+            CommandLine = CommandLines.Join(arguments),
             Cwd = e.CapturedCwd.IsEmpty ? null : Encoding.UTF8.GetString(e.CapturedCwd),
             Environment = CapturedEnvironment(e),
             Executable = exe is null ? null : HashGone(exe, t?.ParentPid ?? 0),

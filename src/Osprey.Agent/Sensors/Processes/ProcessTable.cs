@@ -3,6 +3,7 @@ using System.Globalization;
 using Osprey.Agent.Sensors.Hashing;
 using Osprey.Contracts.Identity;
 using Osprey.Contracts.V1;
+using Osprey.Contracts.Processes;
 
 namespace Osprey.Agent.Sensors.Processes;
 
@@ -172,7 +173,7 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
             Comm = stat.Comm,
             ExePath = exe is null ? null : StripDeleted(exe),
             Arguments = arguments,
-            CommandLine = ProcFs.JoinCommandLine(arguments),
+            CommandLine = CommandLines.Join(arguments),
             Cwd = ProcFs.ReadLink($"{ProcFs.Root}/{pid}/cwd"),
             Environment = Redact(ProcFs.ReadEnvironment(pid)),
             Uid = ids.Value.Uid,

@@ -9,6 +9,7 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
     private Dictionary<uint, string> _users = [];
     private Dictionary<uint, string> _groups = [];
     private Dictionary<uint, uint>? _primaryGroups = [];
+    private Dictionary<string, UserAccount>? _accounts = [];
     private DateTime _passwdStamp;
     private DateTime _groupStamp;
 
@@ -40,14 +41,26 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
         }
     }
 
-    private void Refresh()
+    /// <summary>The account named <paramref name="name"/> (the first /etc/passwd line with that name); null when there is none.</summary>
+    public UserAccount? Account(string name)
     {
-        Reload(passwdPath, ref _passwdStamp, ref _users, ref _primaryGroups);
-        Dictionary<uint, uint>? none = null;
-        Reload(groupPath, ref _groupStamp, ref _groups, ref none);
+        lock (_lock)
+        {
+            Refresh();
+            return _accounts is not null && _accounts.TryGetValue(name, out var account) ? account : null;
+        }
     }
 
-    private static void Reload(string path, ref DateTime stamp, ref Dictionary<uint, string> names, ref Dictionary<uint, uint>? primaryGroups)
+    private void Refresh()
+    {
+        Reload(passwdPath, ref _passwdStamp, ref _users, ref _primaryGroups, ref _accounts);
+        Dictionary<uint, uint>? none = null;
+        Dictionary<string, UserAccount>? noAccounts = null;
+        Reload(groupPath, ref _groupStamp, ref _groups, ref none, ref noAccounts);
+    }
+
+    private static void Reload(
+        string path, ref DateTime stamp, ref Dictionary<uint, string> names, ref Dictionary<uint, uint>? primaryGroups, ref Dictionary<string, UserAccount>? accounts)
     {
         DateTime now;
         try
@@ -59,6 +72,7 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
             }
             var loaded = new Dictionary<uint, string>();
             var groups = primaryGroups is null ? null : new Dictionary<uint, uint>();
+            var byName = accounts is null ? null : new Dictionary<string, UserAccount>(StringComparer.Ordinal);
             foreach (var line in File.ReadLines(path))
             {
                 // name:password:id:…
@@ -69,6 +83,11 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
                     if (groups is not null && parts.Length >= 4 && uint.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var gid))
                     {
                         groups.TryAdd(id, gid);
+                        // name:password:uid:gid:comment:home:shell
+                        if (byName is not null && parts.Length >= 7)
+                        {
+                            byName.TryAdd(parts[0], new UserAccount(parts[0], id, gid, parts[5]));
+                        }
                     }
                 }
             }
@@ -76,6 +95,10 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
             if (groups is not null)
             {
                 primaryGroups = groups;
+            }
+            if (byName is not null)
+            {
+                accounts = byName;
             }
             stamp = now;
         }
@@ -87,3 +110,6 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
         }
     }
 }
+
+/// <summary>An account of /etc/passwd: its name, user ID, primary group ID and home directory.</summary>
+public sealed record UserAccount(string Name, uint Uid, uint Gid, string Home);
