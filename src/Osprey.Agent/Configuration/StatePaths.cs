@@ -25,4 +25,7 @@ public sealed record StatePaths(string Directory)
     public string LastExit => Path.Combine(Directory, "last-exit.json");
 
     public string Sensors => Path.Combine(Directory, "sensors");
+
+    /// <summary>The prevention rule set last applied (a PreventionPolicy message), enforced again at start-up.</summary>
+    public string PreventionPolicy => Path.Combine(Directory, "prevention.pb");
 }

@@ -57,7 +57,10 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         using var work = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var watchdog = new Watchdog(options.Watchdog, time);
         var pipelineTask = Task.Run(() => pipeline.RunAsync(CancellationToken.None), CancellationToken.None);
-        var sync = new SyncLoop(connector, host, () => AgentStatusOf(status, outbox, healths), outbox, TimeSpan.FromSeconds(options.SyncIntervalSeconds),
+        // Rules from the last run are enforced before anything else starts.
+        using var prevention = new Prevention.PreventionEngine(options.Prevention, paths.PreventionPolicy, ContextFor(new SensorHealth("prevention"), loggers.CreateLogger<Prevention.PreventionEngine>()));
+        prevention.Start();
+        var sync = new SyncLoop(connector, host, () => AgentStatusOf(status, outbox, healths, prevention), outbox, TimeSpan.FromSeconds(options.SyncIntervalSeconds),
             new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<SyncLoop>());
         // What sensors and the task engine share: where events go, the process table, hasher and users.
         SensorContext ContextFor(SensorHealth health, ILogger logger) => new()
@@ -72,7 +75,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             Logger = logger,
         };
         var reports = new ReportSender(outbox, connector, new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<ReportSender>());
-        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets.AgentId, connector, certificate, reports);
+        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets.AgentId, connector, certificate, reports, prevention);
         sync.TaskReceived += engine.Submit;
         sync.TaskCancelled += engine.Cancel;
         engine.Start(work.Token);
@@ -131,11 +134,13 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
     }
 
     /// <summary>The task engine, sharing the sensors' process table, hasher and user directory (through <paramref name="context"/>).</summary>
-    private TaskEngine CreateTaskEngine(SensorContext context, EventOutbox outbox, string agentId, NodeConnector connector, X509Certificate2 certificate, ReportSender reports)
+    private TaskEngine CreateTaskEngine(
+        SensorContext context, EventOutbox outbox, string agentId, NodeConnector connector, X509Certificate2 certificate, ReportSender reports, Prevention.PreventionEngine prevention)
     {
         var services = new TaskServices
         {
             Processes = context.Processes, ProcessFacts = new ProcessEventFactory(context), Hasher = context.Hasher, Users = context.Users, Time = time,
+            Prevention = prevention,
         };
         using var key = certificate.GetECDsaPrivateKey();
         return new TaskEngine(outbox, TaskExecutors.All(), services, agentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());
@@ -236,7 +241,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    private static AgentStatus AgentStatusOf(ConnectionStatus status, EventOutbox outbox, IReadOnlyList<SensorHealth> healths)
+    private static AgentStatus AgentStatusOf(ConnectionStatus status, EventOutbox outbox, IReadOnlyList<SensorHealth> healths, Prevention.PreventionEngine prevention)
     {
         var statistics = outbox.Statistics();
         var result = new AgentStatus
@@ -246,6 +251,8 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             DroppedEvents = (ulong)statistics.DroppedTotal,
             ConnectionState = status.State,
             Isolation = IsolationState.Off,
+            PreventionVersion = prevention.AppliedVersion,
+            PreventionRules = (uint)prevention.RuleCount,
         };
         result.CertificateErrors.AddRange(status.CertificateErrors());
         result.Sources.AddRange(healths.Select(h => new SourceCounters { Source = h.Source, Events = (ulong)h.Events, Dropped = (ulong)h.Lost, State = h.State.ToString() }));

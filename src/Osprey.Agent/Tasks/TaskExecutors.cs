@@ -10,5 +10,6 @@ internal static class TaskExecutors
         new ProcessListExecutor(),
         new DirListExecutor(),
         new DeleteFileExecutor(),
+        new PreventionExecutor(),
     ];
 }

@@ -16,5 +16,8 @@ internal sealed class TaskServices
 
     public required TimeProvider Time { get; init; }
 
+    /// <summary>The prevention engine; null where the agent runs without one (tests of other executors).</summary>
+    public Prevention.PreventionEngine? Prevention { get; init; }
+
     public long NowUs() => Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
 }

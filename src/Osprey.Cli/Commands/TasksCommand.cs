@@ -81,7 +81,7 @@ public static class TasksCommand
     }
 
     /// <summary>Polls until every task has ended, printing each state change to stderr; the tasks' details.</summary>
-    private static async Task<List<JsonElement>> WaitAsync(ApiClient client, List<string> ids, TimeSpan limit, CancellationToken ct)
+    internal static async Task<List<JsonElement>> WaitAsync(ApiClient client, List<string> ids, TimeSpan limit, CancellationToken ct)
     {
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
         var deadline = DateTime.UtcNow + limit;
@@ -164,7 +164,7 @@ public static class TasksCommand
     }
 
     /// <summary>The task's summary lines, then its final report's result as JSON.</summary>
-    private static void PrintDetail(JsonElement detail)
+    internal static void PrintDetail(JsonElement detail)
     {
         Console.WriteLine($"task {detail.Text("taskId")} ({detail.Text("type")}) on {detail.Text("agentId")}: {detail.Text("state")}");
         var reports = detail.TryGetProperty("reports", out var r) ? r.EnumerateArray().ToList() : [];
