@@ -237,26 +237,29 @@ public sealed partial class PreventionEngine : IDisposable
         var rules = _rules;
         var generation = Interlocked.Read(ref _generation);
         var exec = (mask & Fanotify.OpenExecPermission) != 0;
+        var status = Libc.Stat(file, out _);
+        if (status is null || !status.IsRegularFile)
+        {
+            return (Fanotify.Allow, null);
+        }
         string? interpreter = null;
-        PreventionTarget target;
+        // No target: a program or library opened, not a script or document (an exec raises an open event beside its
+        // open-exec event, which is where it is decided; libraries load through plain opens).
+        PreventionTarget? target = null;
         if (exec)
         {
             interpreter = Shebang(file);
             target = interpreter is null ? PreventionTarget.Executables : PreventionTarget.Scripts;
         }
-        else
+        else if (!IsElf(file))
         {
             var opener = ProcFs.ReadLink($"/proc/{pid}/exe");
             var isInterpreter = opener is not null && InterpreterName().IsMatch(Path.GetFileName(opener));
             target = isInterpreter ? PreventionTarget.Scripts : PreventionTarget.Documents;
             interpreter = isInterpreter ? opener : null;
         }
-        if (!rules.Covers(target) && rules.PathDependent)
-        {
-            return (Fanotify.Allow, null);
-        }
-        var status = Libc.Stat(file, out _);
-        if (status is null || !status.IsRegularFile)
+        var covered = target is { } t && rules.Covers(t);
+        if (!covered && rules.PathDependent)
         {
             return (Fanotify.Allow, null);
         }
@@ -272,7 +275,7 @@ public sealed partial class PreventionEngine : IDisposable
             }
             return hashes is null ? null : (hashes.Md5, hashes.Sha256);
         }
-        var match = rules.Covers(target) ? rules.Find(target, path, Hashes) : null;
+        var match = covered ? rules.Find(target!.Value, path, Hashes) : null;
         if (match is null)
         {
             IgnoreIfNoRuleCanMatch(group, rules, generation, fd, path, Hashes);
@@ -282,7 +285,7 @@ public sealed partial class PreventionEngine : IDisposable
         Hashes();
         var process = _context.Processes.Get(pid);
         var parent = process is null ? null : _context.Processes.Get(process.ParentPid);
-        var denial = new Denial(match, target, block, path, hashes, status, interpreter, process, parent, _context.Processes);
+        var denial = new Denial(match, target!.Value, block, path, hashes, status, interpreter, process, parent, _context.Processes);
         return (block ? Fanotify.Deny : Fanotify.Allow, denial);
     }
 
@@ -312,6 +315,19 @@ public sealed partial class PreventionEngine : IDisposable
             {
                 group.Unignore(fd, mask);
             }
+        }
+    }
+
+    private static bool IsElf(SafeFileHandle file)
+    {
+        Span<byte> magic = stackalloc byte[4];
+        try
+        {
+            return RandomAccess.Read(file, magic, 0) == 4 && magic.SequenceEqual("\u007fELF"u8);
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 

@@ -16,7 +16,7 @@ public sealed class AgentPreventionTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task BlockAndAudit_ExecutablesScriptsAndDocuments_ReportedAsTelemetry_ReplacedWhole_KeptOverRestart()
+    public async Task BlockAndAudit_ExecutablesScriptsAndDocuments_ReportedAsTelemetry_ReplacedWhole_EnforcedAgainAfterAKill()
     {
         RootCheck.Require();
         await using var mount = await TmpfsMount.CreateAsync("osprey-prevention-");
@@ -102,8 +102,10 @@ public sealed class AgentPreventionTests
         Assert.Contains("sha256 'abc' is not 64 hexadecimal digits", refused.Stderr, StringComparison.Ordinal);
         AssertRefused(await RunAsync(blocked));
 
-        // The rule set survives an agent restart.
-        Assert.Equal(0, await h.Agent.StopAsync());
+        // An agent killed outright never leaves the machine stalled: the kernel lets everything through without it.
+        // Started again, it enforces the stored rule set before anything else.
+        h.Agent.Kill();
+        Assert.Equal(0, (await RunAsync(blocked)).ExitCode);
         h.Agent.Start();
         await h.Agent.WaitForStatusAsync(s => s.GetProperty("connectionState").GetString() == "connected", TimeSpan.FromSeconds(30), Ct);
         AssertRefused(await RunAsync(blocked));
