@@ -19,8 +19,9 @@ namespace Osprey.Bench;
 /// prevention-exec: what prevention adds to an exec. A program on a tmpfs the benchmark mounts (the only place it
 /// intercepts) is started and waited for, one at a time, without prevention, then with the agent's prevention engine
 /// enforcing rule sets that do not match it: hash rules (after the first exec the kernel stops asking, an ignore mark),
-/// hash rules with ignore marks off (every exec answered by the agent from its hash cache), and path rules (every exec
-/// answered by the agent, path checked). Bounded by the exec count.
+/// path rules for another filesystem (ignore marks too), path rules that could match on the program's filesystem
+/// (every exec answered by the agent, path checked), and hash rules with ignore marks off (every exec answered by the
+/// agent from its hash cache). Bounded by the exec count.
 /// </summary>
 public static class PreventionBenchmark
 {
@@ -46,18 +47,21 @@ public static class PreventionBenchmark
 
         var otherHash = Convert.ToHexStringLower(SHA256.HashData(Guid.NewGuid().ToByteArray()));
         var hashRules = Policy(1, new PreventionRule { RuleId = "h", Sha256 = otherHash, Mode = PreventionMode.Block });
-        var pathRules = Policy(2, new PreventionRule { RuleId = "p", PathPattern = "/nonexistent/**", Mode = PreventionMode.Block });
+        var pathRulesElsewhere = Policy(2, new PreventionRule { RuleId = "p", PathPattern = "/nonexistent/**", Mode = PreventionMode.Block });
+        var pathRulesHere = Policy(3, new PreventionRule { RuleId = "p", PathPattern = mount.Path + "/other-*", Mode = PreventionMode.Block });
 
         using (var engine = Engine(mount.Path, state.Path, maxIgnoreMarks: 16_384))
         {
             engine.Apply(hashRules);
             Report("prevention_exec_hash_rules", Measure(program, execs), baseline);
-            engine.Apply(pathRules);
-            Report("prevention_exec_path_rules", Measure(program, execs), baseline);
+            engine.Apply(pathRulesElsewhere);
+            Report("prevention_exec_path_rules_other_filesystem", Measure(program, execs), baseline);
+            engine.Apply(pathRulesHere);
+            Report("prevention_exec_path_rules_same_filesystem", Measure(program, execs), baseline);
         }
         using (var engine = Engine(mount.Path, state.Path, maxIgnoreMarks: 0))
         {
-            engine.Apply(Policy(3, hashRules.Rules[0]));
+            engine.Apply(Policy(4, hashRules.Rules[0]));
             Report("prevention_exec_hash_rules_no_ignore_marks", Measure(program, execs), baseline);
             Figures.Print("prevention_decisions", engine.Allowed, "execs");
         }

@@ -37,6 +37,10 @@ public sealed partial class PreventionEngine : IDisposable
     private readonly List<Thread> _threads = [];
     private PermissionGroup? _group;
     private volatile PreventionRuleSet _rules = PreventionRuleSet.Empty;
+
+    // Filesystems (st_dev) on which a path rule can match a file: the only ones where an allowed file gets no ignore
+    // mark (a rename or hard link stays on its filesystem, so elsewhere no path can ever match).
+    private volatile HashSet<ulong> _pathDevices = [];
     private long _generation;
     private volatile bool _stopping;
     private long _allowed;
@@ -117,6 +121,7 @@ public sealed partial class PreventionEngine : IDisposable
             {
                 SecureFile.WriteAllBytes(_policyPath, policy.ToByteArray());
             }
+            _pathDevices = PathDevices(rules);
             _rules = rules;
             Interlocked.Increment(ref _generation);
             if (_group is not null)
@@ -155,18 +160,26 @@ public sealed partial class PreventionEngine : IDisposable
     {
         for (var i = 0; i < ReaderThreads; i++)
         {
-            var thread = new Thread(() => ReadLoop(group)) { IsBackground = true, Name = $"osprey-prevention-{i}" };
+            var watchesMounts = i == 0;
+            var thread = new Thread(() => ReadLoop(group, watchesMounts)) { IsBackground = true, Name = $"osprey-prevention-{i}" };
             _threads.Add(thread);
             thread.Start();
         }
     }
 
-    private void ReadLoop(PermissionGroup group)
+    private void ReadLoop(PermissionGroup group, bool watchesMounts)
     {
         var buffer = new byte[BufferSize];
+        using var mountTable = watchesMounts ? File.OpenHandle("/proc/self/mountinfo") : null;
         while (!_stopping)
         {
-            if (!Fanotify.Wait(group.Handle, null, 250, out var ready, out _, out var errno) || !ready)
+            var woken = Fanotify.Wait(group.Handle, mountTable, 250, out var ready, out var mountsChanged, out var errno);
+            if (mountsChanged)
+            {
+                // The kernel reports a mount table change once per poll that sees it.
+                OnMountsChanged(group);
+            }
+            if (!woken || !ready)
             {
                 if (errno != 0)
                 {
@@ -202,6 +215,56 @@ public sealed partial class PreventionEngine : IDisposable
         }
     }
 
+    /// <summary>A filesystem was mounted or unmounted: marks follow, and so do the filesystems path rules can reach.</summary>
+    private void OnMountsChanged(PermissionGroup group)
+    {
+        lock (_applyLock)
+        {
+            foreach (var problem in group.Apply(MaskFor(_rules)))
+            {
+                LogMarkFailed(_context.Logger, problem);
+            }
+            _pathDevices = PathDevices(_rules);
+        }
+    }
+
+    /// <summary>
+    /// The filesystems holding each path rule's directory (or its deepest existing ancestor, where it would be created)
+    /// and every filesystem mounted at or beneath it.
+    /// </summary>
+    private static HashSet<ulong> PathDevices(PreventionRuleSet rules)
+    {
+        var devices = new HashSet<ulong>();
+        if (rules.PathDirectories.Count == 0)
+        {
+            return devices;
+        }
+        var mounts = Sensors.HostState.MountInfo.ParseTable(System.Text.Encoding.UTF8.GetBytes(File.ReadAllText("/proc/self/mountinfo"))).Values;
+        foreach (var directory in rules.PathDirectories)
+        {
+            for (var ancestor = directory; ; ancestor = Path.GetDirectoryName(ancestor) ?? "/")
+            {
+                if (Libc.Stat(ancestor, followLinks: true, out _) is { } status)
+                {
+                    devices.Add(status.Device);
+                    break;
+                }
+                if (ancestor == "/")
+                {
+                    break;
+                }
+            }
+            foreach (var mount in mounts.Where(m => PermissionGroup.IsAtOrBeneath(m.MountPoint, directory)))
+            {
+                if (Libc.Stat(mount.MountPoint, followLinks: false, out _) is { } status)
+                {
+                    devices.Add(status.Device);
+                }
+            }
+        }
+        return devices;
+    }
+
     /// <summary>Decides and answers one permission event; whatever happens, it is answered and its descriptor closed.</summary>
     private void Answer(PermissionGroup group, ulong mask, int fd, int pid)
     {
@@ -235,6 +298,7 @@ public sealed partial class PreventionEngine : IDisposable
     private (uint Verdict, Denial? Report) Decide(PermissionGroup group, ulong mask, SafeFileHandle file, int fd, int pid)
     {
         var rules = _rules;
+        var pathDevices = _pathDevices;
         var generation = Interlocked.Read(ref _generation);
         var exec = (mask & Fanotify.OpenExecPermission) != 0;
         var status = Libc.Stat(file, out _);
@@ -259,7 +323,8 @@ public sealed partial class PreventionEngine : IDisposable
             interpreter = isInterpreter ? opener : null;
         }
         var covered = target is { } t && rules.Covers(t);
-        if (!covered && rules.PathDependent)
+        var pathReachable = pathDevices.Contains(status.Device);
+        if (!covered && pathReachable)
         {
             return (Fanotify.Allow, null);
         }
@@ -278,7 +343,10 @@ public sealed partial class PreventionEngine : IDisposable
         var match = covered ? rules.Find(target!.Value, path, Hashes) : null;
         if (match is null)
         {
-            IgnoreIfNoRuleCanMatch(group, rules, generation, fd, path, Hashes);
+            if (!pathReachable)
+            {
+                IgnoreIfNoRuleCanMatch(group, rules, generation, fd, path, Hashes);
+            }
             return (Fanotify.Allow, null);
         }
         var block = match.Rule.Mode == PreventionMode.Block;
@@ -290,13 +358,13 @@ public sealed partial class PreventionEngine : IDisposable
     }
 
     /// <summary>
-    /// When the file's contents match no rule of any target and no rule looks at paths, nothing can match it until it
-    /// changes: the kernel stops asking (the ignore mark goes when the file is modified). An ignore mark set while the
-    /// rules were being replaced is taken back.
+    /// When the file's contents match no rule of any target and no path rule can reach its filesystem, nothing can
+    /// match it until it changes: the kernel stops asking (the ignore mark goes when the file is modified). An ignore
+    /// mark set while the rules were being replaced is taken back.
     /// </summary>
     private void IgnoreIfNoRuleCanMatch(PermissionGroup group, PreventionRuleSet rules, long generation, int fd, string path, Func<(string, string)?> hashes)
     {
-        if (rules.PathDependent || Volatile.Read(ref _ignoreMarks) >= _options.MaxIgnoreMarks)
+        if (Volatile.Read(ref _ignoreMarks) >= _options.MaxIgnoreMarks)
         {
             return;
         }

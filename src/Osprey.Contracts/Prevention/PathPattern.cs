@@ -20,6 +20,21 @@ public sealed class PathPattern
 
     public string Text { get; }
 
+    /// <summary>
+    /// The directory every matching path lies in: the pattern up to the last '/' before its first wildcard
+    /// ("/tmp/**/*.sh" → "/tmp", "/usr/bin/ba?h" → "/usr/bin", "/*" → "/").
+    /// </summary>
+    public string Directory
+    {
+        get
+        {
+            var wildcard = Text.IndexOfAny(['*', '?', '[']);
+            var literal = wildcard < 0 ? Text : Text[..wildcard];
+            var slash = literal.LastIndexOf('/');
+            return slash <= 0 ? "/" : literal[..slash];
+        }
+    }
+
     public bool IsMatch(string path) => _regex.IsMatch(path);
 
     /// <summary>The compiled pattern, or null with the reason it is not one.</summary>

@@ -35,6 +35,7 @@ public sealed class PreventionRuleSet
         }
         RuleCount = rules.Count;
         PathDependent = rules.Any(r => r.Path is not null);
+        PathDirectories = [.. rules.Where(r => r.Path is not null).Select(r => r.Path!.Directory).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>An empty rule set (nothing is intercepted).</summary>
@@ -52,6 +53,9 @@ public sealed class PreventionRuleSet
 
     /// <summary>Whether a decision can depend on the path, not only on the file's contents.</summary>
     public bool PathDependent { get; }
+
+    /// <summary>The directories the path patterns' matches lie in (see <see cref="PathPattern.Directory"/>).</summary>
+    public IReadOnlyList<string> PathDirectories { get; }
 
     public bool Covers(PreventionTarget target) => _byTarget.ContainsKey(target);
 

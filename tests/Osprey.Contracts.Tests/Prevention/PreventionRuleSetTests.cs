@@ -31,6 +31,15 @@ public sealed class PreventionRuleSetTests
     }
 
     [Theory]
+    [InlineData("/tmp/**/*.sh", "/tmp")]
+    [InlineData("/usr/bin/ba?h", "/usr/bin")]
+    [InlineData("/*", "/")]
+    [InlineData("/opt/app[0-9]/run", "/opt")]
+    [InlineData("/srv/exact/file", "/srv/exact")]
+    public void PathPatterns_KnowTheDirectoryTheirMatchesLieIn(string pattern, string directory) =>
+        Assert.Equal(directory, PathPattern.TryParse(pattern, out _)!.Directory);
+
+    [Theory]
     [InlineData("tmp/*", "must be absolute")]
     [InlineData("", "must be absolute")]
     [InlineData("/tmp/[abc", "without a closing ']'")]

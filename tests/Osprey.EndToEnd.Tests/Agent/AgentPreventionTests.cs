@@ -69,8 +69,14 @@ public sealed class AgentPreventionTests
         await File.WriteAllTextAsync(Path.Combine(dir, "notes.txt"), "fine\n", Ct);
         Assert.Equal("fine\n", (await CommandRunner.RunAsync("/bin/cat", [Path.Combine(dir, "notes.txt")], cancellationToken: Ct)).Stdout);
 
+        // A program allowed before is renamed into a path rule's reach: the kernel was not told to stop asking about it
+        // (path rules reach this filesystem), so the rule applies at once.
+        var renamed = Path.Combine(dir, "audited-renamed");
+        File.Move(harmless, renamed);
+        Assert.Equal(0, (await RunAsync(renamed)).ExitCode);
+
         // Every block and audit is telemetry with the rule, the criterion and the file's hash.
-        var executions = await h.WaitForEventsAsync($"EventType = \"ExecutionBlocked\" AND AgentId = \"{agent}\"", 4);
+        var executions = await h.WaitForEventsAsync($"EventType = \"ExecutionBlocked\" AND AgentId = \"{agent}\"", 5);
         var byRule = executions.Select(AgentOnNode.Details).ToLookup(d => d.GetProperty("rule_id").GetString());
         var toolBlock = byRule["block-tool"].First();
         Assert.Equal(blocked, toolBlock.GetProperty("file").GetProperty("path").GetString());
@@ -82,6 +88,7 @@ public sealed class AgentPreventionTests
         Assert.Equal("allowed", audit.GetProperty("process_status").GetString());
         Assert.Equal("PREVENTION_MODE_AUDIT", audit.GetProperty("mode").GetString());
         Assert.Equal("path", audit.GetProperty("matched_by").GetString());
+        Assert.Contains(byRule["audit-tool"], d => d.GetProperty("file").GetProperty("path").GetString() == renamed);
         var dropper = byRule["no-dropper"].ToList();
         Assert.Contains(dropper, d => d.GetProperty("prevention_target").GetString() == "PREVENTION_TARGET_SCRIPTS"
             && d.GetProperty("interpreter").GetProperty("path").GetString() == "/bin/sh");
