@@ -25,4 +25,7 @@ public sealed record StatePaths(string Directory)
     public string LastExit => Path.Combine(Directory, "last-exit.json");
 
     public string Sensors => Path.Combine(Directory, "sensors");
+
+    /// <summary>Encrypted quarantine entries, one file each (docs/quarantine.md).</summary>
+    public string Quarantine => Path.Combine(Directory, "quarantine");
 }

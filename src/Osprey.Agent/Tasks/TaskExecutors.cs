@@ -10,5 +10,10 @@ internal static class TaskExecutors
         new ProcessListExecutor(),
         new DirListExecutor(),
         new DeleteFileExecutor(),
+        new GetFileExecutor(),
+        new QuarantineExecutor(),
+        new QuarantineRestoreExecutor(),
+        new QuarantineDeleteExecutor(),
+        new ServiceExecutor(),
     ];
 }
