@@ -17,6 +17,7 @@ internal static class Program
             AuditCommand.Create(global),
             TasksCommand.Create(global),
             StorageCommand.Create(global),
+            QuarantineCommand.Create(global),
         };
         global.AddTo(root);
         try
