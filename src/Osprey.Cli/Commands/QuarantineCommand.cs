@@ -37,10 +37,10 @@ public static class QuarantineCommand
             }.Where(q => q.Item2 is not null).Select(q => $"{q.Item1}={Uri.EscapeDataString(q.Item2!)}"));
             using var client = global.Client(parse);
             Output.Print(await client.GetAsync("/api/v1/quarantine" + (query.Length > 0 ? "?" + query : ""), ct).ConfigureAwait(false), parse.GetValue(global.Json),
-                Output.Column("ID", "quarantineId"), Output.Column("AGENT", "agentId"), Output.Column("STATE", "state"), Output.Column("PATH", "originalPath"),
-                Output.Column("SIZE", "size"), ("OWNER", e => $"{Name(e, "owner", "ownerId")}:{Name(e, "group", "groupId")}"), Output.Column("MODE", "mode"),
-                ("SHA256", e => e.Text("sha256")[..Math.Min(12, e.Text("sha256").Length)]), ("DELETED", e => e.Text("originalDeleted") == "true" ? "yes" : "no"),
-                ("QUARANTINED", e => e.GetProperty("quarantinedAt").GetDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)));
+                ("ID", e => e.Text("quarantineId")[..Math.Min(12, e.Text("quarantineId").Length)]), Output.Column("STATE", "state"),
+                Output.Column("PATH", "originalPath"), Output.Column("SIZE", "size"), ("OWNER", e => $"{Name(e, "owner", "ownerId")}:{Name(e, "group", "groupId")}"),
+                Output.Column("MODE", "mode"), ("QUARANTINED", e => e.GetProperty("quarantinedAt").GetDateTimeOffset().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)),
+                Output.Column("AGENT", "agentId"));
         });
         return list;
     }
@@ -52,7 +52,7 @@ public static class QuarantineCommand
         show.SetAction(async (parse, ct) =>
         {
             using var client = global.Client(parse);
-            Output.PrintObject(await client.GetAsync(EntryPath(parse, agent, id), ct).ConfigureAwait(false), parse.GetValue(global.Json));
+            Output.PrintObject(await client.GetAsync(await EntryPathAsync(client, parse, agent, id, ct).ConfigureAwait(false), ct).ConfigureAwait(false), parse.GetValue(global.Json));
         });
         return show;
     }
@@ -80,8 +80,8 @@ public static class QuarantineCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace a file that exists where the entry is restored" };
         var destination = new Option<string?>("--destination") { Description = "Restore into this directory instead of the original path" };
         var restore = new Command("restore", "Put a quarantined file back with its original owner, permissions and times") { agent, id, overwrite, destination };
-        restore.SetAction((parse, ct) => RunAsync(global, parse, wait, waitFor, client => client.PostAsync(EntryPath(parse, agent, id) + "/restore",
-            new Dictionary<string, object?> { ["overwrite"] = parse.GetValue(overwrite), ["destination"] = parse.GetValue(destination) }, ct), ct));
+        restore.SetAction((parse, ct) => RunAsync(global, parse, wait, waitFor, async client => await client.PostAsync(await EntryPathAsync(client, parse, agent, id, ct).ConfigureAwait(false) + "/restore",
+            new Dictionary<string, object?> { ["overwrite"] = parse.GetValue(overwrite), ["destination"] = parse.GetValue(destination) }, ct).ConfigureAwait(false), ct));
         return restore;
     }
 
@@ -89,7 +89,7 @@ public static class QuarantineCommand
     {
         var (agent, id) = EntryArguments();
         var delete = new Command("delete", "Delete a quarantine entry for good") { agent, id };
-        delete.SetAction((parse, ct) => RunAsync(global, parse, wait, waitFor, client => client.DeleteAsync(EntryPath(parse, agent, id), ct), ct));
+        delete.SetAction((parse, ct) => RunAsync(global, parse, wait, waitFor, async client => await client.DeleteAsync(await EntryPathAsync(client, parse, agent, id, ct).ConfigureAwait(false), ct).ConfigureAwait(false), ct));
         return delete;
     }
 
@@ -97,7 +97,7 @@ public static class QuarantineCommand
     {
         var (agent, id) = EntryArguments();
         var pull = new Command("pull", "Upload a decrypted copy of the entry into the node's Storage (then: osprey storage get SHA256)") { agent, id };
-        pull.SetAction((parse, ct) => RunAsync(global, parse, wait, waitFor, client => client.PostAsync(EntryPath(parse, agent, id) + "/pull", null, ct), ct));
+        pull.SetAction((parse, ct) => RunAsync(global, parse, wait, waitFor, async client => await client.PostAsync(await EntryPathAsync(client, parse, agent, id, ct).ConfigureAwait(false) + "/pull", null, ct).ConfigureAwait(false), ct));
         return pull;
     }
 
@@ -112,10 +112,30 @@ public static class QuarantineCommand
     }
 
     private static (Argument<string> Agent, Argument<string> Id) EntryArguments() =>
-        (new Argument<string>("agent") { Description = "Agent ID" }, new Argument<string>("id") { Description = "Quarantine ID (from quarantine list)" });
+        (new Argument<string>("agent") { Description = "Agent ID" }, new Argument<string>("id") { Description = "Quarantine ID (from quarantine list), or its first digits (at least 6)" });
 
-    private static string EntryPath(ParseResult parse, Argument<string> agent, Argument<string> id) =>
-        $"/api/v1/quarantine/{Uri.EscapeDataString(parse.GetValue(agent)!)}/{Uri.EscapeDataString(parse.GetValue(id)!)}";
+    /// <summary>The API path of the entry the arguments name; an ID may be shortened to a prefix of at least 6 digits that names one entry.</summary>
+    private static async Task<string> EntryPathAsync(ApiClient client, ParseResult parse, Argument<string> agent, Argument<string> id, CancellationToken ct)
+    {
+        var agentId = parse.GetValue(agent)!;
+        var text = parse.GetValue(id)!.ToLowerInvariant();
+        if (text.Length is < 6 or > 32 || !text.All(char.IsAsciiHexDigit))
+        {
+            throw new CliException($"'{text}' is not a quarantine ID or the start of one (6 to 32 hex digits)", 2);
+        }
+        if (text.Length < 32)
+        {
+            var entries = await client.GetAsync($"/api/v1/quarantine?agent={Uri.EscapeDataString(agentId)}&all=true&limit=100000", ct).ConfigureAwait(false);
+            var matches = entries.EnumerateArray().Select(e => e.Text("quarantineId")).Where(q => q.StartsWith(text, StringComparison.Ordinal)).ToList();
+            text = matches.Count switch
+            {
+                1 => matches[0],
+                0 => throw new CliException($"agent {agentId} has no quarantine entry starting with {text}"),
+                _ => throw new CliException($"more than one of agent {agentId}'s quarantine entries starts with {text}; give more digits"),
+            };
+        }
+        return $"/api/v1/quarantine/{Uri.EscapeDataString(agentId)}/{text}";
+    }
 
     private static string Name(JsonElement entry, string name, string id) => entry.Text(name) is { Length: > 0 } text ? text : entry.Text(id);
 }
