@@ -67,7 +67,7 @@ public static class StorageUploadBenchmark
         return 0;
     }
 
-    private static async Task WriteRandomFileAsync(string path, long size, CancellationToken cancellationToken)
+    internal static async Task WriteRandomFileAsync(string path, long size, CancellationToken cancellationToken)
     {
         var block = new byte[4 << 20];
         await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);

@@ -18,6 +18,7 @@ internal static class Program
             TasksCommand.Create(global),
             StorageCommand.Create(global),
             PreventionCommand.Create(global),
+            QuarantineCommand.Create(global),
         };
         global.AddTo(root);
         try

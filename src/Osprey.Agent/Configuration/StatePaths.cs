@@ -28,4 +28,6 @@ public sealed record StatePaths(string Directory)
 
     /// <summary>The prevention rule set last applied (a PreventionPolicy message), enforced again at start-up.</summary>
     public string PreventionPolicy => Path.Combine(Directory, "prevention.pb");
+    /// <summary>Encrypted quarantine entries, one file each (docs/quarantine.md).</summary>
+    public string Quarantine => Path.Combine(Directory, "quarantine");
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Osprey.Agent.Configuration;
 using Osprey.Agent.Outbox;
 using Osprey.Agent.Pipeline;
+using Osprey.Agent.Quarantine;
 using Osprey.Agent.Security;
 using Osprey.Agent.Sensors;
 using Osprey.Agent.Sensors.Hashing;
@@ -29,7 +30,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
     public async Task<int> RunAsync(CancellationToken stopping)
     {
         var options = AgentOptionsFile.Load(paths.Options);
-        var secrets = AgentSecrets.Load(paths.SecretKey, paths.Secrets);
+        var secrets = AgentSecrets.Load(paths.SecretKey, paths.Secrets).WithQuarantineKey(paths.SecretKey, paths.Secrets);
         using var certificate = X509CertificateLoader.LoadPkcs12(secrets.ClientCertificatePkcs12, null);
         var identity = ProcessIdentity.ForThisBoot(secrets.AgentId);
         var host = new HostInfo(secrets.AgentId, identity, time);
@@ -75,7 +76,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             Logger = logger,
         };
         var reports = new ReportSender(outbox, connector, new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<ReportSender>());
-        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets.AgentId, connector, certificate, reports, prevention);
+        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets, connector, certificate, reports, prevention);
         sync.TaskReceived += engine.Submit;
         sync.TaskCancelled += engine.Cancel;
         engine.Start(work.Token);
@@ -133,17 +134,26 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         return exitCode;
     }
 
-    /// <summary>The task engine, sharing the sensors' process table, hasher and user directory (through <paramref name="context"/>).</summary>
+    /// <summary>
+    /// The task engine, sharing the sensors' process table, hasher and user directory (through <paramref name="context"/>),
+    /// with an uploader into Storage, the quarantine store (recovered from an add the last run did not finish) and the
+    /// prevention engine.
+    /// </summary>
     private TaskEngine CreateTaskEngine(
-        SensorContext context, EventOutbox outbox, string agentId, NodeConnector connector, X509Certificate2 certificate, ReportSender reports, Prevention.PreventionEngine prevention)
+        SensorContext context, EventOutbox outbox, AgentSecrets secrets, NodeConnector connector, X509Certificate2 certificate, ReportSender reports,
+        Prevention.PreventionEngine prevention)
     {
+        var quarantine = new QuarantineStore(paths.Quarantine, secrets.QuarantineKey!);
+        var recovery = quarantine.Recover();
+        LogQuarantineRecovered(_logger, recovery.TemporariesRemoved, recovery.AddsRolledBack, string.Join(", ", recovery.Damaged));
         var services = new TaskServices
         {
             Processes = context.Processes, ProcessFacts = new ProcessEventFactory(context), Hasher = context.Hasher, Users = context.Users, Time = time,
+            Uploader = new ObjectUploader(connector, new ObjectUploaderOptions(), time, loggers.CreateLogger<ObjectUploader>()), Quarantine = quarantine,
             Prevention = prevention,
         };
         using var key = certificate.GetECDsaPrivateKey();
-        return new TaskEngine(outbox, TaskExecutors.All(), services, agentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());
+        return new TaskEngine(outbox, TaskExecutors.All(), services, secrets.AgentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());
     }
 
     private async Task RecordPreviousRunAsync(EventPipeline pipeline, CancellationToken cancellationToken)
@@ -278,6 +288,10 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Sensor {Sensor} failed")]
     private static partial void LogSensorFailed(ILogger logger, string sensor, Exception error);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information,
+        Message = "Quarantine store opened: {Temporaries} unfinished copies removed, {RolledBack} unfinished moves undone, damaged entries: [{Damaged}]")]
+    private static partial void LogQuarantineRecovered(ILogger logger, int temporaries, int rolledBack, string damaged);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Watchdog: {Reason}; the agent stops to be restarted")]
     private static partial void LogWatchdog(ILogger logger, string reason);

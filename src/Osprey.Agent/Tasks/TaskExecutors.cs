@@ -11,5 +11,10 @@ internal static class TaskExecutors
         new DirListExecutor(),
         new DeleteFileExecutor(),
         new PreventionExecutor(),
+        new GetFileExecutor(),
+        new QuarantineExecutor(),
+        new QuarantineRestoreExecutor(),
+        new QuarantineDeleteExecutor(),
+        new ServiceExecutor(),
     ];
 }

@@ -1,9 +1,14 @@
+using Osprey.Agent.Quarantine;
 using Osprey.Agent.Sensors.Hashing;
 using Osprey.Agent.Sensors.Processes;
+using Osprey.Agent.Uplink;
 
 namespace Osprey.Agent.Tasks;
 
-/// <summary>The agent's shared parts the executors use: the process table and its event factory (for process facts), the hasher, users.</summary>
+/// <summary>
+/// The agent's shared parts the executors use: the process table and its event factory (for process facts), the hasher,
+/// users, the uploader into the node's Storage and the quarantine store.
+/// </summary>
 internal sealed class TaskServices
 {
     public required ProcessTable Processes { get; init; }
@@ -18,6 +23,9 @@ internal sealed class TaskServices
 
     /// <summary>The prevention engine; null where the agent runs without one (tests of other executors).</summary>
     public Prevention.PreventionEngine? Prevention { get; init; }
+    public required ObjectUploader Uploader { get; init; }
+
+    public required QuarantineStore Quarantine { get; init; }
 
     public long NowUs() => Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Osprey.Cli.Commands;
@@ -36,7 +35,7 @@ public static class PreventionCommand
             {
                 document = JsonNode.Parse(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false));
             }
-            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is System.Text.Json.JsonException or IOException or UnauthorizedAccessException)
             {
                 throw new CliException($"{path}: {e.Message}");
             }
@@ -71,22 +70,7 @@ public static class PreventionCommand
         };
         using var client = global.Client(parse);
         var created = await client.PostAsync("/api/v1/tasks", body, ct).ConfigureAwait(false);
-        var json = parse.GetValue(global.Json);
-        if (!parse.GetValue(wait))
-        {
-            Output.Print(created, json, Output.Column("TASK", "taskId"), Output.Column("AGENT", "agentId"), Output.Column("STATE", "state"));
-            return 0;
-        }
-        var results = await TasksCommand.WaitAsync(client, [.. created.EnumerateArray().Select(t => t.Text("taskId"))], TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
-        if (json)
-        {
-            CliJson.Print(JsonSerializer.SerializeToElement(results, CliJson.Options), Console.Out);
-        }
-        else
-        {
-            results.ForEach(TasksCommand.PrintDetail);
-        }
-        return results.All(r => r.Text("state") == "completed") ? 0 : 4;
+        return await TasksCommand.ShowCreatedAsync(client, created, parse.GetValue(wait) ? TimeSpan.FromMinutes(10) : null, parse.GetValue(global.Json), ct).ConfigureAwait(false);
     }
 
     /// <summary>The PreventionPolicy message (protobuf JSON) from the operator's file; short names accepted.</summary>
