@@ -18,6 +18,8 @@ internal static class Program
             TasksCommand.Create(global),
             StorageCommand.Create(global),
             PreventionCommand.Create(global),
+            RulesCommand.Create(global),
+            AlertsCommand.Create(global),
         };
         global.AddTo(root);
         try
