@@ -9,6 +9,7 @@ namespace Osprey.EndToEnd.Tests.Agent;
 /// The SigmaHQ Linux rules imported with the CLI, real activity on this host recorded by the real agent, and the
 /// alerts read back with <c>osprey alerts list --json</c> within 5 seconds of the activity.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class AgentDetectionTests
 {
     private const string PipeToShell = "ba592c6d-6888-43c3-b8c6-689b8fe47337";  // Linux Base64 Encoded Pipe to Shell
