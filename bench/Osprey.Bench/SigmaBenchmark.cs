@@ -122,7 +122,7 @@ public static class SigmaBenchmark
         return (clock.Elapsed.TotalSeconds, found, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore, cpu.TotalSeconds);
     }
 
-    private static string DefaultRules()
+    internal static string DefaultRules()
     {
         var configured = Environment.GetEnvironmentVariable("OSPREY_CORPORA");
         var corpora = string.IsNullOrEmpty(configured) ? Path.Combine(RepositoryPaths.Root, "..", "shared", "corpora") : configured;

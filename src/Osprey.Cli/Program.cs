@@ -19,6 +19,8 @@ internal static class Program
             StorageCommand.Create(global),
             PreventionCommand.Create(global),
             QuarantineCommand.Create(global),
+            RulesCommand.Create(global),
+            AlertsCommand.Create(global),
         };
         global.AddTo(root);
         try

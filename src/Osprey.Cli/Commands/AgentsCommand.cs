@@ -33,6 +33,16 @@ public static class AgentsCommand
             await client.PostAsync($"/api/v1/agents/{Uri.EscapeDataString(parse.GetValue(revokeId)!)}/revoke", null, ct).ConfigureAwait(false);
             Console.WriteLine($"revoked {parse.GetValue(revokeId)}");
         });
-        return new Command("agents", "Enrolled agents") { list, show, revoke };
+
+        var vipId = new Argument<string>("id") { Description = "Agent ID" };
+        var vipOff = new Option<bool>("--off") { Description = "Remove the VIP mark" };
+        var vip = new Command("vip", "Mark a host VIP: its new and open alerts carry the mark") { vipId, vipOff };
+        vip.SetAction(async (parse, ct) =>
+        {
+            using var client = global.Client(parse);
+            await client.PostAsync($"/api/v1/agents/{Uri.EscapeDataString(parse.GetValue(vipId)!)}/vip", new { vip = !parse.GetValue(vipOff) }, ct).ConfigureAwait(false);
+            Console.WriteLine($"{parse.GetValue(vipId)}: {(parse.GetValue(vipOff) ? "not VIP" : "VIP")}");
+        });
+        return new Command("agents", "Enrolled agents") { list, show, revoke, vip };
     }
 }

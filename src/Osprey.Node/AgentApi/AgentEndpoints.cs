@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Osprey.Contracts.Security;
 using Osprey.Contracts.V1;
 using Osprey.Node.Configuration;
+using Osprey.Node.Detection;
 using Osprey.Node.Hosting;
 using Osprey.Node.Ingest;
 using Osprey.Node.Pki;
@@ -136,7 +137,7 @@ public static class AgentEndpoints
         return definition;
     }
 
-    private static async Task<IResult> TelemetryAsync(HttpContext http, IEventStore events, IOptions<NodeOptions> options)
+    private static async Task<IResult> TelemetryAsync(HttpContext http, IEventStore events, DetectionService detection, IOptions<NodeOptions> options)
     {
         var agentId = AgentId(http);
         var (batch, problem) = await ProtobufBody.ReadAsync(http.Request, options.Value.MaxBatchBytes, body =>
@@ -171,6 +172,13 @@ public static class AgentEndpoints
         if (result.Error is not null)
         {
             return Problems.BadRequest($"the telemetry batch was rejected whole: {result.Error}");
+        }
+        // Only once stored: detection never sees an event the node could still lose. A batch of nothing but
+        // duplicates was evaluated when it first arrived. The wait is bounded and not cut short by the client: a
+        // batch stored and acknowledged is handed over even if the agent hangs up.
+        if (result.Stored > 0)
+        {
+            await detection.SubmitAsync(agentId, batch.Events, CancellationToken.None).ConfigureAwait(false);
         }
         return ProtobufBody.Write(new TelemetryAck { AckedSequence = result.AckedSequence, Stored = (uint)result.Stored, Duplicates = (uint)result.Duplicates });
     }

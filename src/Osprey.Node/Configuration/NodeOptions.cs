@@ -29,6 +29,9 @@ public sealed record NodeOptions
     /// <summary>Storage of files (content-addressed objects): limits, capacity, upload expiry.</summary>
     public ObjectStorage.ObjectStorageOptions Storage { get; init; } = new();
 
+    /// <summary>Streaming detection on ingest: partitions, queue depth, the most ingest waits for room.</summary>
+    public Detection.DetectionOptions Detection { get; init; } = new();
+
     [JsonIgnore]
     public IPEndPoint ListenEndPoint => IPEndPoint.Parse(Listen);
 
@@ -61,6 +64,7 @@ public sealed record NodeOptions
             errors.Add($"maxLongPollSeconds: {MaxLongPollSeconds} is outside 0..3600");
         }
         errors.AddRange(Storage.Validate());
+        errors.AddRange(Detection.Validate());
         return errors;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Osprey.Node.AgentApi;
 using Osprey.Node.Configuration;
+using Osprey.Node.Detection;
 using Osprey.Node.ObjectStorage;
 using Osprey.Node.OperatorApi;
 using Osprey.Node.Pki;
@@ -66,6 +67,7 @@ public static class NodeHost
         services.AddAgentApi();
         services.AddOperatorApi();
         services.AddObjectStorage();
+        services.AddDetection();
 
         var app = builder.Build();
         app.Services.GetRequiredService<INodeStore>().Initialize();

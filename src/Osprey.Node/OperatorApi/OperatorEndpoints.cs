@@ -30,6 +30,18 @@ public static partial class OperatorEndpoints
         api.MapGet("/tasks", ListTasks).RequireRoles(RoleFilter.Readers);
         api.MapGet("/tasks/{id}", ShowTask).RequireRoles(RoleFilter.Readers);
         api.MapPost("/tasks/{id}/cancel", CancelTask).RequireRoles(RoleFilter.Officers);
+        api.MapPost("/rules/import", ImportRules).RequireRoles(RoleFilter.Officers);
+        api.MapGet("/rules", ListRules).RequireRoles(RoleFilter.Readers);
+        api.MapGet("/rules/{id}", ShowRule).RequireRoles(RoleFilter.Readers);
+        api.MapPost("/rules/{id}/enable", EnableRule).RequireRoles(RoleFilter.Officers);
+        api.MapPost("/rules/{id}/disable", DisableRule).RequireRoles(RoleFilter.Officers);
+        api.MapGet("/alerts", ListAlerts).RequireRoles(RoleFilter.Readers);
+        api.MapGet("/alerts/{id}", ShowAlertAsync).RequireRoles(RoleFilter.Readers);
+        api.MapPost("/alerts/{id}/assign", AssignAlert).RequireRoles(RoleFilter.Responders);
+        api.MapPost("/alerts/{id}/status", SetAlertStatus).RequireRoles(RoleFilter.Responders);
+        api.MapPost("/alerts/{id}/comment", CommentAlert).RequireRoles(RoleFilter.Responders);
+        api.MapPost("/alerts/{id}/vip", SetAlertVip).RequireRoles(RoleFilter.Responders);
+        api.MapPost("/agents/{id}/vip", SetHostVip).RequireRoles(RoleFilter.Officers);
         return app;
     }
 

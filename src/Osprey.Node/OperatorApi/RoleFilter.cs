@@ -23,5 +23,8 @@ public static class RoleFilter
     /// <summary>Everyone who may change things other than users.</summary>
     public static readonly string[] Officers = [Roles.Administrator, Roles.SeniorSecurityOfficer];
 
+    /// <summary>Everyone who works alerts: all but the read-only auditor.</summary>
+    public static readonly string[] Responders = [Roles.Administrator, Roles.SeniorSecurityOfficer, Roles.SecurityOfficer];
+
     public static readonly string[] Administrators = [Roles.Administrator];
 }

@@ -1,6 +1,6 @@
 namespace Osprey.Node.Storage;
 
-/// <summary>The node's own records: operators, tokens, agents, tasks, reports, the quarantine index and the audit log.</summary>
+/// <summary>The node's own records: operators, tokens, agents, tasks, reports, the quarantine index, detection rules, alerts and the audit log.</summary>
 public interface INodeStore
 {
     void Initialize();
@@ -56,6 +56,29 @@ public interface INodeStore
 
     IReadOnlyList<QuarantineRecord> ListQuarantine(QuarantineFilter filter);
     QuarantineRecord? GetQuarantine(string agentId, string quarantineId);
+    /// <summary>Adds rules or replaces their text and compile outcome (keeping whether each is enabled), in one transaction.</summary>
+    void UpsertRules(IReadOnlyList<StoredRule> rules);
+    IReadOnlyList<StoredRule> ListRules(RuleFilter filter);
+    StoredRule? GetRule(string ruleId);
+    bool SetRuleEnabled(string ruleId, bool enabled, string by, long nowUs);
+
+    /// <summary>
+    /// Records matches in one transaction: a (rule, event) pair already linked is a duplicate; otherwise the open alert
+    /// of the same rule, agent and day is updated, or a new one created.
+    /// </summary>
+    IReadOnlyList<(AlertChange Change, string? AlertId)> RecordDetections(IReadOnlyList<DetectionHit> hits, long nowUs);
+    IReadOnlyList<AlertRecord> ListAlerts(AlertFilter filter);
+    AlertRecord? GetAlert(string alertId);
+    IReadOnlyList<string> AlertEventIds(string alertId, int limit);
+    IReadOnlyList<AlertCommentRecord> AlertComments(string alertId);
+    bool AssignAlert(string alertId, string? assignee, long nowUs);
+    bool SetAlertStatus(string alertId, string status, long nowUs);
+    bool SetAlertVip(string alertId, bool vip, long nowUs);
+    bool AddAlertComment(string alertId, string author, string text, long nowUs);
+
+    /// <summary>Marks a host VIP (or not): its new alerts and its open ones carry the mark.</summary>
+    void SetHostVip(string agentId, bool vip, string by, long nowUs);
+    bool IsVipHost(string agentId);
 
     void AppendAudit(AuditRecord record);
     IReadOnlyList<AuditRecord> ListAudit(long sinceUs, int limit);

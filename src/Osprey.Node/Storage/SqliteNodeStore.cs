@@ -51,6 +51,7 @@ public sealed partial class SqliteNodeStore(string path) : INodeStore
         }
         MigrateTasks(db);
         CreateQuarantineIndex(db);
+        CreateDetectionTables(db);
     }
 
     public bool AddUser(string name, string role, string? passwordHash, long nowUs)

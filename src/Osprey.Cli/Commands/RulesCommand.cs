@@ -1,0 +1,157 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Osprey.Cli.Commands;
+
+/// <summary>osprey rules import|list|show|enable|disable.</summary>
+public static class RulesCommand
+{
+    // Requests stay well under the node's body limit (32 MiB by default) however large the directory.
+    private const long MaxRequestChars = 8 * 1024 * 1024;
+
+    public static Command Create(GlobalOptions global) =>
+        new("rules", "Detection rules") { ImportCommand(global), ListCommand(global), ShowCommand(global), EnableCommand(global, true), EnableCommand(global, false) };
+
+    private static Command ImportCommand(GlobalOptions global)
+    {
+        var kind = new Argument<string>("kind") { Description = "Rule kind: sigma" };
+        var path = new Argument<string>("path") { Description = "A rule file, or a directory (its .yml and .yaml files, recursively)" };
+        var import = new Command("import", "Import rules; every rule is reported compiled, unsupported or invalid with the reason") { kind, path };
+        import.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(kind) != "sigma")
+            {
+                throw new CliException($"rules of kind '{parse.GetValue(kind)}' cannot be imported yet; kinds: sigma", 2);
+            }
+            var files = await ReadFilesAsync(parse.GetValue(path)!, ct).ConfigureAwait(false);
+            using var client = global.Client(parse);
+            var outcomes = new List<JsonElement>();
+            int compiled = 0, unsupported = 0, invalid = 0;
+            foreach (var chunk in Chunks(files))
+            {
+                var reply = await client.PostAsync("/api/v1/rules/import", new { kind = "sigma", files = chunk }, ct).ConfigureAwait(false);
+                compiled += reply.GetProperty("compiled").GetInt32();
+                unsupported += reply.GetProperty("unsupported").GetInt32();
+                invalid += reply.GetProperty("invalid").GetInt32();
+                outcomes.AddRange(reply.GetProperty("rules").EnumerateArray());
+            }
+            if (parse.GetValue(global.Json))
+            {
+                CliJson.Print(JsonSerializer.SerializeToElement(new { compiled, unsupported, invalid, rules = outcomes }, CliJson.Options), Console.Out);
+                return 0;
+            }
+            foreach (var o in outcomes)
+            {
+                var where = o.GetProperty("document").GetInt32() == 0 ? o.Text("source") : $"{o.Text("source")} (document {o.GetProperty("document").GetInt32() + 1})";
+                var reason = o.Text("reason");
+                Console.WriteLine($"{where}: {o.Text("status")} '{o.Text("title")}' [{o.Text("ruleId")}]{(reason.Length > 0 ? ": " + reason : "")}");
+            }
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{outcomes.Count} rules from {files.Count} files: {compiled} compiled, {unsupported} unsupported, {invalid} invalid"));
+            return 0;
+        });
+        return import;
+    }
+
+    private static async Task<List<(string Name, string Content)>> ReadFilesAsync(string path, CancellationToken ct)
+    {
+        if (File.Exists(path))
+        {
+            return [(Path.GetFileName(path), await File.ReadAllTextAsync(path, ct).ConfigureAwait(false))];
+        }
+        if (!Directory.Exists(path))
+        {
+            throw new CliException($"no file or directory '{path}'", 2);
+        }
+        var files = new List<(string, string)>();
+        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal))
+        {
+            files.Add((Path.GetRelativePath(path, file), await File.ReadAllTextAsync(file, ct).ConfigureAwait(false)));
+        }
+        if (files.Count == 0)
+        {
+            throw new CliException($"no .yml or .yaml files under '{path}'", 2);
+        }
+        return files;
+    }
+
+    private static IEnumerable<List<object>> Chunks(List<(string Name, string Content)> files)
+    {
+        var chunk = new List<object>();
+        long size = 0;
+        foreach (var (name, content) in files)
+        {
+            if (chunk.Count > 0 && (size + content.Length > MaxRequestChars || chunk.Count >= 5_000))
+            {
+                yield return chunk;
+                chunk = [];
+                size = 0;
+            }
+            chunk.Add(new { name, content });
+            size += content.Length;
+        }
+        yield return chunk;
+    }
+
+    private static Command ListCommand(GlobalOptions global)
+    {
+        var kind = new Option<string?>("--kind") { Description = "Only rules of this kind (sigma)" };
+        var status = new Option<string?>("--status") { Description = "Only rules with this status (compiled, unsupported, invalid)" };
+        var enabled = new Option<bool>("--enabled") { Description = "Only enabled rules" };
+        var disabled = new Option<bool>("--disabled") { Description = "Only disabled rules" };
+        var list = new Command("list", "List rules") { kind, status, enabled, disabled };
+        list.SetAction(async (parse, ct) =>
+        {
+            var on = parse.GetValue(enabled) ? "true" : parse.GetValue(disabled) ? "false" : null;
+            var query = Query(("kind", parse.GetValue(kind)), ("status", parse.GetValue(status)), ("enabled", on));
+            using var client = global.Client(parse);
+            Output.Print(await client.GetAsync("/api/v1/rules" + query, ct).ConfigureAwait(false), parse.GetValue(global.Json),
+                Output.Column("RULE", "ruleId"), Output.Column("TITLE", "title"), Output.Column("STATUS", "status"), Output.Column("ENABLED", "enabled"),
+                Output.Column("IMPORTANCE", "importance"), ("ATT&CK", r => string.Join(",", r.TryGetProperty("techniques", out var t) ? t.EnumerateArray().Select(x => x.GetString()) : [])),
+                Output.Column("SOURCE", "source"));
+        });
+        return list;
+    }
+
+    private static Command ShowCommand(GlobalOptions global)
+    {
+        var id = new Argument<string>("id") { Description = "Rule ID" };
+        var show = new Command("show", "Show a rule and its text") { id };
+        show.SetAction(async (parse, ct) =>
+        {
+            using var client = global.Client(parse);
+            var rule = await client.GetAsync($"/api/v1/rules/{Uri.EscapeDataString(parse.GetValue(id)!)}", ct).ConfigureAwait(false);
+            Output.PrintObject(rule, parse.GetValue(global.Json));
+        });
+        return show;
+    }
+
+    private static Command EnableCommand(GlobalOptions global, bool enable)
+    {
+        var id = new Argument<string>("id") { Description = "Rule ID" };
+        var command = new Command(enable ? "enable" : "disable", enable ? "Enable a compiled rule" : "Disable a rule") { id };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = global.Client(parse);
+            var rule = await client.PostAsync($"/api/v1/rules/{Uri.EscapeDataString(parse.GetValue(id)!)}/{(enable ? "enable" : "disable")}", null, ct).ConfigureAwait(false);
+            if (parse.GetValue(global.Json))
+            {
+                CliJson.Print(rule, Console.Out);
+            }
+            else
+            {
+                Console.WriteLine($"rule {rule.Text("ruleId")} '{rule.Text("title")}': {(rule.GetProperty("enabled").GetBoolean() ? "enabled" : "disabled")}");
+            }
+        });
+        return command;
+    }
+
+    /// <summary>"?a=1&amp;b=2" from the pairs that have a value; "" when none has.</summary>
+    internal static string Query(params (string Name, string? Value)[] pairs)
+    {
+        var query = string.Join("&", pairs.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}"));
+        return query.Length > 0 ? "?" + query : "";
+    }
+}

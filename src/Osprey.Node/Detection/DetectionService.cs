@@ -1,0 +1,195 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Osprey.Contracts.V1;
+using Osprey.Detection.Sigma;
+using Osprey.Node.Alerts;
+using Osprey.Node.Configuration;
+using Osprey.Node.Hosting;
+using Osprey.Node.Storage;
+
+namespace Osprey.Node.Detection;
+
+/// <summary>
+/// Streaming detection: the events of each stored telemetry batch go to their agent's partition (a bounded queue with
+/// one worker, chosen by a hash of the agent ID), so each agent's events are evaluated in the order they were stored.
+/// Workers evaluate the current rule set and record matches as alerts. Ingest never waits longer than
+/// <see cref="DetectionOptions.EnqueueWaitMs"/>: past that, the batch's events are counted as a backlog drop and
+/// logged; they remain stored, only their streaming evaluation is skipped.
+/// </summary>
+public sealed partial class DetectionService : IHostedService, IAsyncDisposable
+{
+    private readonly DetectionRuleSet _rules;
+    private readonly INodeStore _store;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DetectionService> _logger;
+    private readonly DetectionOptions _options;
+    private readonly Channel<DetectionWork>[] _partitions;
+    private Task[] _workers = [];
+    private long _evaluated;
+    private long _droppedEvents;
+    private long _droppedBatches;
+    private long _matches;
+    private long _failedBatches;
+
+    public DetectionService(DetectionRuleSet rules, INodeStore store, TimeProvider time, IOptions<NodeOptions> options, ILogger<DetectionService> logger)
+    {
+        _rules = rules;
+        _store = store;
+        _time = time;
+        _logger = logger;
+        _options = options.Value.Detection;
+        _partitions = new Channel<DetectionWork>[_options.EffectivePartitions];
+        for (var i = 0; i < _partitions.Length; i++)
+        {
+            _partitions[i] = Channel.CreateBounded<DetectionWork>(new BoundedChannelOptions(_options.QueueBatches)
+            {
+                SingleReader = true,
+                FullMode = BoundedChannelFullMode.Wait,
+            });
+        }
+    }
+
+    /// <summary>Events evaluated, events skipped because their partition stayed full, rule matches recorded, batches whose alerts could not be stored.</summary>
+    public DetectionCounters Counters => new(
+        Interlocked.Read(ref _evaluated), Interlocked.Read(ref _droppedEvents), Interlocked.Read(ref _droppedBatches),
+        Interlocked.Read(ref _matches), Interlocked.Read(ref _failedBatches));
+
+    public int PartitionOf(string agentId) => (int)((uint)StableHash(agentId) % (uint)_partitions.Length);
+
+    /// <summary>
+    /// Queues a stored batch for evaluation. Returns at once when its partition has room, after at most the configured
+    /// wait otherwise; false when the events were dropped from streaming evaluation.
+    /// </summary>
+    public async ValueTask<bool> SubmitAsync(string agentId, IReadOnlyList<Event> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return true;
+        }
+        var work = new DetectionWork(agentId, events, _time.GetTimestamp());
+        var writer = _partitions[PartitionOf(agentId)].Writer;
+        if (writer.TryWrite(work))
+        {
+            return true;
+        }
+        if (_options.EnqueueWaitMs > 0)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(_options.EnqueueWaitMs);
+            try
+            {
+                await writer.WriteAsync(work, wait.Token).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+            catch (ChannelClosedException)
+            {
+            }
+        }
+        Interlocked.Add(ref _droppedEvents, events.Count);
+        var batches = Interlocked.Increment(ref _droppedBatches);
+        LogBacklogDrop(_logger, events.Count, agentId, PartitionOf(agentId), batches);
+        return false;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _rules.Rebuild();
+        _workers = [.. _partitions.Select(p => Task.Factory.StartNew(() => RunAsync(p.Reader), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())];
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        foreach (var partition in _partitions)
+        {
+            partition.Writer.TryComplete();
+        }
+        // Queued batches are evaluated before the node stops, unless the host gives up waiting.
+        await Task.WhenAll(_workers).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    private async Task RunAsync(ChannelReader<DetectionWork> reader)
+    {
+        var matches = new List<SigmaMatch>();
+        var hits = new List<DetectionHit>();
+        await foreach (var work in reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            var snapshot = _rules.Current;
+            hits.Clear();
+            foreach (var e in work.Events)
+            {
+                matches.Clear();
+                if (snapshot.Engine.Evaluate(e, matches) == 0)
+                {
+                    continue;
+                }
+                foreach (var match in matches)
+                {
+                    if (snapshot.Rules.TryGetValue(match.Rule, out var rule))
+                    {
+                        hits.Add(AlertHits.From(rule, e, work.AgentId));
+                    }
+                }
+            }
+            Interlocked.Add(ref _evaluated, work.Events.Count);
+            if (hits.Count > 0)
+            {
+                Record(hits, work);
+            }
+        }
+    }
+
+    private void Record(List<DetectionHit> hits, DetectionWork work)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var outcomes = _store.RecordDetections(hits, _time.NowUs());
+                Interlocked.Add(ref _matches, hits.Count);
+                var created = outcomes.Count(o => o.Change == AlertChange.Created);
+                LogRecorded(_logger, hits.Count, work.AgentId, created, _time.GetElapsedTime(work.QueuedTicks).TotalMilliseconds);
+                return;
+            }
+            catch (Exception e) when (attempt < 3)
+            {
+                LogRecordRetry(_logger, work.AgentId, attempt, e);
+                Thread.Sleep(100 * attempt);
+            }
+            catch (Exception e)
+            {
+                Interlocked.Increment(ref _failedBatches);
+                LogRecordFailed(_logger, hits.Count, work.AgentId, e);
+                return;
+            }
+        }
+    }
+
+    // FNV-1a over the UTF-16 code units: string.GetHashCode is randomised per process, a partition need not be, but a stable one reads better in logs.
+    private static int StableHash(string value)
+    {
+        var hash = 2166136261u;
+        foreach (var c in value)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+        return (int)hash;
+    }
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Detection backlog: {Events} events of agent {AgentId} skipped streaming evaluation (partition {Partition} full; {Batches} batches so far); they are stored")]
+    private static partial void LogBacklogDrop(ILogger logger, int events, string agentId, int partition, long batches);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Debug, Message = "{Hits} rule matches of agent {AgentId} recorded ({Created} new alerts), {Ms} ms after the batch was stored")]
+    private static partial void LogRecorded(ILogger logger, int hits, string agentId, int created, double ms);
+
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "Recording alerts of agent {AgentId} failed (attempt {Attempt}); retrying")]
+    private static partial void LogRecordRetry(ILogger logger, string agentId, int attempt, Exception exception);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Error, Message = "{Hits} rule matches of agent {AgentId} could not be recorded as alerts")]
+    private static partial void LogRecordFailed(ILogger logger, int hits, string agentId, Exception exception);
+}

@@ -1,0 +1,81 @@
+namespace Osprey.Node.OperatorApi;
+
+/// <summary>POST /api/v1/rules/import: the files' contents (a directory is many files); <c>Kind</c> is "sigma".</summary>
+public sealed record RuleImportRequest(string Kind, IReadOnlyList<RuleFile> Files);
+
+/// <summary>One imported file: its name (shown with each rule) and its text.</summary>
+public sealed record RuleFile(string Name, string Content);
+
+/// <summary>The outcome of an import: counts, then every document of every file with its status and reason.</summary>
+public sealed record RuleImportResponse(int Compiled, int Unsupported, int Invalid, IReadOnlyList<RuleImportOutcome> Rules);
+
+/// <summary>One document of an imported file: compiled, unsupported or invalid, and why.</summary>
+public sealed record RuleImportOutcome(string RuleId, string Title, string Source, int Document, string Status, string? Reason, IReadOnlyList<string> Warnings);
+
+/// <summary>A rule as listed and shown (<c>Content</c> only when shown).</summary>
+public sealed record RuleInfo
+{
+    public required string RuleId { get; init; }
+    public required string Kind { get; init; }
+    public required string Title { get; init; }
+    public required string Source { get; init; }
+    public int Document { get; init; }
+    public required string Status { get; init; }
+    public string? Reason { get; init; }
+    public required string Importance { get; init; }
+    public required string Confidence { get; init; }
+    public IReadOnlyList<string> Techniques { get; init; } = [];
+    public IReadOnlyList<string> Tactics { get; init; } = [];
+    public bool Enabled { get; init; }
+    public long Version { get; init; }
+    public required string CreatedBy { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public required string UpdatedBy { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+    public string? Content { get; init; }
+}
+
+/// <summary>An alert as listed.</summary>
+public sealed record AlertInfo
+{
+    public required string AlertId { get; init; }
+    public required string RuleId { get; init; }
+    public required string RuleTitle { get; init; }
+    public required string Technology { get; init; }
+    public required string Importance { get; init; }
+    public required string Confidence { get; init; }
+    public IReadOnlyList<string> Techniques { get; init; } = [];
+    public required string AgentId { get; init; }
+    public string HostName { get; init; } = "";
+    public string UserName { get; init; } = "";
+
+    /// <summary>The process the alert is about: GET /api/v1/events/tree/{uniquePid} shows its tree.</summary>
+    public string UniquePid { get; init; } = "";
+    public string Summary { get; init; } = "";
+    public DateTimeOffset FirstSeen { get; init; }
+    public DateTimeOffset LastSeen { get; init; }
+    public long Count { get; init; }
+    public required string Status { get; init; }
+    public string? Assignee { get; init; }
+    public bool Vip { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}
+
+/// <summary>GET /api/v1/alerts/{id}: the alert, its linked events (the first 1,000) and its comment history.</summary>
+public sealed record AlertDetail(AlertInfo Alert, IReadOnlyList<string> EventIds, IReadOnlyList<EventDto> Events, IReadOnlyList<AlertCommentInfo> Comments);
+
+/// <summary>A comment on an alert.</summary>
+public sealed record AlertCommentInfo(string Author, DateTimeOffset Time, string Text);
+
+/// <summary>POST /api/v1/alerts/{id}/assign; null or empty unassigns.</summary>
+public sealed record AssignAlertRequest(string? Assignee);
+
+/// <summary>POST /api/v1/alerts/{id}/status: "in-progress" or "closed" (an alert is "new" only when raised).</summary>
+public sealed record AlertStatusRequest(string Status);
+
+/// <summary>POST /api/v1/alerts/{id}/comment.</summary>
+public sealed record AlertCommentRequest(string Text);
+
+/// <summary>POST /api/v1/alerts/{id}/vip and /api/v1/agents/{id}/vip.</summary>
+public sealed record VipRequest(bool Vip);
