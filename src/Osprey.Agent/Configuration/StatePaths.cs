@@ -25,4 +25,7 @@ public sealed record StatePaths(string Directory)
     public string LastExit => Path.Combine(Directory, "last-exit.json");
 
     public string Sensors => Path.Combine(Directory, "sensors");
+
+    /// <summary>Memory dumps and images written by tasks before they are uploaded (removed after; emptied at start).</summary>
+    public string Spool => Path.Combine(Directory, "spool");
 }

@@ -133,9 +133,17 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
     /// <summary>The task engine, sharing the sensors' process table, hasher and user directory (through <paramref name="context"/>).</summary>
     private TaskEngine CreateTaskEngine(SensorContext context, EventOutbox outbox, string agentId, NodeConnector connector, X509Certificate2 certificate, ReportSender reports)
     {
+        // A dump or image left by a run the agent did not finish is of no use: its task was reported failed.
+        if (Directory.Exists(paths.Spool))
+        {
+            Directory.Delete(paths.Spool, recursive: true);
+        }
+        Directory.CreateDirectory(paths.Spool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var services = new TaskServices
         {
             Processes = context.Processes, ProcessFacts = new ProcessEventFactory(context), Hasher = context.Hasher, Users = context.Users, Time = time,
+            Uploader = new ObjectUploader(connector, new ObjectUploaderOptions(), time, loggers.CreateLogger<ObjectUploader>()),
+            SpoolDirectory = paths.Spool,
         };
         using var key = certificate.GetECDsaPrivateKey();
         return new TaskEngine(outbox, TaskExecutors.All(), services, agentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());

@@ -1,9 +1,13 @@
 using Osprey.Agent.Sensors.Hashing;
 using Osprey.Agent.Sensors.Processes;
+using Osprey.Agent.Uplink;
 
 namespace Osprey.Agent.Tasks;
 
-/// <summary>The agent's shared parts the executors use: the process table and its event factory (for process facts), the hasher, users.</summary>
+/// <summary>
+/// The agent's shared parts the executors use: the process table and its event factory (for process facts), the
+/// hasher, users, the uploader into the node's Storage and a spool directory for files written before they are uploaded.
+/// </summary>
 internal sealed class TaskServices
 {
     public required ProcessTable Processes { get; init; }
@@ -15,6 +19,11 @@ internal sealed class TaskServices
     public required UserDirectory Users { get; init; }
 
     public required TimeProvider Time { get; init; }
+
+    public required ObjectUploader Uploader { get; init; }
+
+    /// <summary>Root-only directory for dumps and images on their way to Storage; emptied when the agent starts.</summary>
+    public required string SpoolDirectory { get; init; }
 
     public long NowUs() => Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
 }
