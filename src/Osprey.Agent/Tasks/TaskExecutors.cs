@@ -12,5 +12,6 @@ internal static class TaskExecutors
         new DeleteFileExecutor(),
         new DiskImageExecutor(),
         new FileInfoExecutor(),
+        new MemoryDumpExecutor(),
     ];
 }

@@ -180,7 +180,7 @@ public sealed class AgentTaskTests
         Assert.False(File.Exists(file), "the file is still there");
     }
 
-    private static async Task<JsonElement> CreateAndWaitAsync(AgentOnNode h, string type, params string[] arguments)
+    internal static async Task<JsonElement> CreateAndWaitAsync(AgentOnNode h, string type, params string[] arguments)
     {
         var result = await h.Cli.RunAsync(["tasks", "create", type, "--agent", h.Agent.AgentId!, .. arguments, "--wait", "--wait-timeout", "60s", "--json"]);
         Assert.True(result.ExitCode is 0 or 4, result.ToString());
@@ -199,7 +199,7 @@ public sealed class AgentTaskTests
         }, $"task {taskId} to be {state}");
     }
 
-    private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
+    internal static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
     {
@@ -211,11 +211,11 @@ public sealed class AgentTaskTests
         }
     }
 
-    private static JsonElement Report(JsonElement task) => task.GetProperty("reports").EnumerateArray().Last().GetProperty("report");
+    internal static JsonElement Report(JsonElement task) => task.GetProperty("reports").EnumerateArray().Last().GetProperty("report");
 
-    private static JsonElement Result(JsonElement task, string name) => Report(task).GetProperty(name);
+    internal static JsonElement Result(JsonElement task, string name) => Report(task).GetProperty(name);
 
-    private static string Errors(JsonElement task) =>
+    internal static string Errors(JsonElement task) =>
         string.Join("\n", task.GetProperty("reports").EnumerateArray().SelectMany(r => r.GetProperty("report").TryGetProperty("errors", out var e) ? e.EnumerateArray() : [])
             .Select(e => e.GetProperty("message").GetString()));
 
@@ -240,13 +240,13 @@ public sealed class AgentTaskTests
         }
     }
 
-    private static long StartTicks(int pid)
+    internal static long StartTicks(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);
     }
 
-    private static async Task<string> Sha256SumAsync(string path)
+    internal static async Task<string> Sha256SumAsync(string path)
     {
         var real = new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
         return (await CommandRunner.RunAsync("sha256sum", [real], cancellationToken: Ct)).Stdout.Split(' ')[0];
