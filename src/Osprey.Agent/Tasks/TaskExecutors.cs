@@ -10,6 +10,7 @@ internal static class TaskExecutors
         new ProcessListExecutor(),
         new DirListExecutor(),
         new DeleteFileExecutor(),
+        new AutorunsExecutor(),
         new DiskImageExecutor(),
         new FileInfoExecutor(),
         new MemoryDumpExecutor(),

@@ -204,6 +204,119 @@ public sealed class ForensicsTaskTests
         }
     }
 
+    [Fact]
+    public async Task Autoruns_FindEveryKindPlantedUnderARoot_WithCommandsOwnersAndHashes()
+    {
+        await using var h = await AgentOnNode.StartAsync(["mount"], null, Ct);
+        using var root = new TempDirectory("osprey-autoruns");
+        var r = root.Path;
+        void Plant(string path, string text, UnixFileMode? mode = null)
+        {
+            var full = r + path;
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            File.WriteAllText(full, text);
+            if (mode is { } m)
+            {
+                File.SetUnixFileMode(full, m);
+            }
+        }
+        const UnixFileMode Executable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+        Plant("/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n");
+        Plant("/etc/group", "root:x:0:\nalice:x:1000:\n");
+        Plant("/etc/crontab", "SHELL=/bin/sh\n# m h dom mon dow user command\n17 * * * * root cd / && run-parts --report /etc/cron.hourly\n");
+        Plant("/etc/cron.d/osprey-planted", "MAILTO=\"\"\n*/5 * * * *  root  /usr/local/bin/planted-cron --beacon\n");
+        Plant("/var/spool/cron/crontabs/alice", "# user table\n@reboot /home/alice/.local/bin/agent\n");
+        Plant("/etc/cron.daily/planted-daily", "#!/bin/sh\n/usr/local/bin/daily\n", Executable);
+        Plant("/usr/local/bin/planted-service", "#!/bin/sh\necho planted " + Guid.NewGuid() + "\n", Executable);
+        Plant("/etc/systemd/system/planted.service", "[Unit]\nDescription=planted\n[Service]\nUser=alice\nExecStartPre=-/bin/true\nExecStart=/usr/local/bin/planted-service --flag\n[Install]\nWantedBy=multi-user.target\n");
+        Plant("/etc/systemd/system/planted.timer", "[Timer]\nOnCalendar=hourly\n[Install]\nWantedBy=timers.target\n");
+        Plant("/etc/systemd/system/idle.service", "[Service]\nExecStart=/bin/true\n");
+        Directory.CreateDirectory(r + "/etc/systemd/system/multi-user.target.wants");
+        Directory.CreateDirectory(r + "/etc/systemd/system/timers.target.wants");
+        // Absolute link targets, as systemctl enable writes them: they name paths of the examined system.
+        File.CreateSymbolicLink(r + "/etc/systemd/system/multi-user.target.wants/planted.service", "/etc/systemd/system/planted.service");
+        File.CreateSymbolicLink(r + "/etc/systemd/system/timers.target.wants/planted.timer", "/etc/systemd/system/planted.timer");
+        Plant("/etc/rc.local", "#!/bin/sh -e\n/opt/rc-thing &\nexit 0\n", Executable);
+        Plant("/etc/init.d/planted", "#!/bin/sh\n", Executable);
+        Directory.CreateDirectory(r + "/etc/rc2.d");
+        File.CreateSymbolicLink(r + "/etc/rc2.d/S01planted", "../init.d/planted");
+        Plant("/etc/init.d/dormant", "#!/bin/sh\n", Executable);
+        Plant("/etc/profile.d/planted.sh", "export PLANTED=1\n");
+        Plant("/home/alice/.bashrc", "alias ls='ls; /tmp/x'\n");
+        Plant("/home/alice/.config/autostart/planted.desktop", "[Desktop Entry]\nType=Application\nName=x\nExec=/home/alice/.local/bin/agent --tray\n");
+        Plant("/etc/xdg/autostart/off.desktop", "[Desktop Entry]\nExec=/usr/bin/off\nHidden=true\n");
+        Plant("/home/alice/.ssh/authorized_keys", "command=\"/usr/local/bin/forced --x\",no-pty ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanted alice@host\nssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ bob@host\n");
+        Plant("/etc/ld.so.preload", "/usr/local/lib/libplanted.so\n");
+        Plant("/etc/modules-load.d/planted.conf", "# modules\nplanted_mod\n");
+        Plant("/etc/modprobe.d/planted.conf", "options x y=1\ninstall usb_storage /bin/sh -c 'echo pwned'\n");
+        Plant("/etc/udev/rules.d/99-planted.rules", "ACTION==\"add\", SUBSYSTEM==\"usb\", RUN+=\"/usr/local/bin/on-usb %k\"\n");
+        Plant("/var/spool/cron/atjobs/a0001a01a2b3c4", "#!/bin/sh\n# atrun uid=0 gid=0\numask 22\nPATH=/usr/bin; export PATH\ncd /root || {\n\t echo 'Execution directory inaccessible' >&2\n\t exit 1\n}\n/usr/local/bin/at-planted --once\n");
+
+        var task = await CreateAndWaitAsync(h, "autoruns", "--param", $"root={r}", "--param", "hashes=true");
+        Assert.Equal("completed", task.GetProperty("state").GetString());
+        var entries = Result(task, "autoruns").GetProperty("entries").EnumerateArray().ToList();
+        JsonElement Entry(string type, string location) =>
+            Assert.Single(entries, e => e.GetProperty("type").GetString() == type && e.GetProperty("location").GetString() == r + location);
+        void Expect(string type, string location, string command, string user, bool enabled = true)
+        {
+            var entry = Entry(type, location);
+            Assert.Equal(command, entry.TryGetProperty("command", out var c) ? c.GetString() : "");
+            Assert.Equal(user, entry.TryGetProperty("user", out var u) ? u.GetString() : "");
+            Assert.Equal(enabled, entry.TryGetProperty("enabled", out var e) && e.GetBoolean());
+        }
+        Expect("cron", "/etc/crontab:3", "cd / && run-parts --report /etc/cron.hourly", "root");
+        Expect("cron", "/etc/cron.d/osprey-planted:2", "/usr/local/bin/planted-cron --beacon", "root");
+        Expect("cron", "/var/spool/cron/crontabs/alice:2", "/home/alice/.local/bin/agent", "alice");
+        Expect("cron", "/etc/cron.daily/planted-daily", "/etc/cron.daily/planted-daily", "root");
+        Expect("systemd-unit", "/etc/systemd/system/planted.service", "ExecStartPre=/bin/true; ExecStart=/usr/local/bin/planted-service --flag", "alice");
+        Expect("systemd-timer", "/etc/systemd/system/planted.timer", "OnCalendar=hourly -> planted.service: ExecStart=/usr/local/bin/planted-service --flag", "root");
+        Expect("systemd-unit", "/etc/systemd/system/idle.service", "ExecStart=/bin/true", "root", enabled: false);
+        Expect("rc-local", "/etc/rc.local", "/opt/rc-thing &", "root");
+        Expect("init-script", "/etc/init.d/planted", "/etc/init.d/planted", "root");
+        Expect("init-script", "/etc/init.d/dormant", "/etc/init.d/dormant", "root", enabled: false);
+        Expect("shell-profile", "/etc/profile.d/planted.sh", "", "");
+        Expect("shell-profile", "/home/alice/.bashrc", "", "alice");
+        Expect("xdg-autostart", "/home/alice/.config/autostart/planted.desktop:4", "/home/alice/.local/bin/agent --tray", "alice");
+        Expect("xdg-autostart", "/etc/xdg/autostart/off.desktop:2", "/usr/bin/off", "", enabled: false);
+        Expect("authorized-key", "/home/alice/.ssh/authorized_keys:1", "/usr/local/bin/forced --x", "alice");
+        Expect("authorized-key", "/home/alice/.ssh/authorized_keys:2", "(login shell) ssh-rsa bob@host", "alice");
+        Expect("ld-preload", "/etc/ld.so.preload:1", "/usr/local/lib/libplanted.so", "");
+        Expect("kernel-module", "/etc/modules-load.d/planted.conf:2", "modprobe planted_mod", "root");
+        Expect("kernel-module", "/etc/modprobe.d/planted.conf:2", "/bin/sh -c 'echo pwned'", "root");
+        Expect("udev-rule", "/etc/udev/rules.d/99-planted.rules:1", "/usr/local/bin/on-usb %k", "root");
+        Expect("at-job", "/var/spool/cron/atjobs/a0001a01a2b3c4", "/usr/local/bin/at-planted --once", "root");
+
+        // The registering file as stat and sha256sum see it; the program a unit starts, found inside the root and hashed.
+        var cron = Entry("cron", "/etc/cron.d/osprey-planted:2");
+        var truth = await StatAsync(r + "/etc/cron.d/osprey-planted");
+        Assert.Equal(await Sha256SumAsync(r + "/etc/cron.d/osprey-planted"), cron.GetProperty("file").GetProperty("sha256").GetString());
+        Assert.Equal(truth["mtime"], Seconds(cron.GetProperty("file"), "modifiedUs"));
+        Assert.Equal(Convert.ToInt32(truth["mode"], 8), cron.GetProperty("metadata").GetProperty("mode").GetInt32());
+        Assert.Equal("root", cron.GetProperty("metadata").GetProperty("owner").GetProperty("name").GetString());
+        var program = Entry("systemd-unit", "/etc/systemd/system/planted.service").GetProperty("executable");
+        Assert.Equal(r + "/usr/local/bin/planted-service", program.GetProperty("path").GetString());
+        Assert.Equal(await Sha256SumAsync(r + "/usr/local/bin/planted-service"), program.GetProperty("sha256").GetString());
+
+        // A type filter and the entry bound.
+        var cronOnly = await CreateAndWaitAsync(h, "autoruns", "--params", $$"""{"root":"{{r}}","types":["cron"]}""");
+        Assert.All(Result(cronOnly, "autoruns").GetProperty("entries").EnumerateArray(), e => Assert.Equal("cron", e.GetProperty("type").GetString()));
+        Assert.Equal(4, Result(cronOnly, "autoruns").GetProperty("entries").GetArrayLength());
+        var bounded = await CreateAndWaitAsync(h, "autoruns", "--param", $"root={r}", "--param", "maxEntries=3");
+        Assert.Equal(3, Result(bounded, "autoruns").GetProperty("entries").GetArrayLength());
+        Assert.True(Result(bounded, "autoruns").GetProperty("truncated").GetBoolean());
+        var wrongType = await CreateAndWaitAsync(h, "autoruns", "--params", """{"types":["registry"]}""");
+        Assert.Contains("unknown autorun type(s) registry", Errors(wrongType));
+
+        // The live system: every timer enabled in /etc/systemd/system is reported enabled.
+        var live = await CreateAndWaitAsync(h, "autoruns", "--params", """{"types":["systemd-timer"]}""");
+        var liveTimers = Result(live, "autoruns").TryGetProperty("entries", out var found) ? found.EnumerateArray().ToList() : [];
+        var wants = "/etc/systemd/system/timers.target.wants";
+        foreach (var timer in Directory.Exists(wants) ? Directory.EnumerateFileSystemEntries(wants).Select(Path.GetFileName) : [])
+        {
+            Assert.Contains(liveTimers, e => e.GetProperty("location").GetString()!.EndsWith("/" + timer, StringComparison.Ordinal) && e.GetProperty("enabled").GetBoolean());
+        }
+    }
+
     private static void AssertMatchesStat(Dictionary<string, string> truth, JsonElement result)
     {
         var file = result.GetProperty("file");
