@@ -14,5 +14,6 @@ internal static class TaskExecutors
         new DiskImageExecutor(),
         new FileInfoExecutor(),
         new MemoryDumpExecutor(),
+        new RamImageExecutor(),
     ];
 }

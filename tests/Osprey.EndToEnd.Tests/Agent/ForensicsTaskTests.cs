@@ -317,6 +317,38 @@ public sealed class ForensicsTaskTests
         }
     }
 
+    [Fact]
+    public async Task RamImage_IsStoredAsLime_OrFailsAsUnsupportedWhereTheKernelOffersNoPhysicalMemory()
+    {
+        await using var h = await AgentOnNode.StartAsync(["mount"], null, Ct);
+        var task = await CreateAndWaitAsync(h, "ram-image", "--param", "maxBytes=67108864");
+        var state = task.GetProperty("state").GetString();
+        if (!File.Exists("/proc/kcore") && !File.Exists("/dev/mem"))
+        {
+            // This kernel has neither interface (CONFIG_PROC_KCORE and CONFIG_DEVMEM off): nothing to read, and it says so.
+            Assert.Equal("failed", state);
+            Assert.Contains("unsupported here: /proc/kcore does not exist (kernel built without CONFIG_PROC_KCORE); /dev/mem does not exist (kernel built without CONFIG_DEVMEM)", Errors(task));
+            Assert.Equal(95, Report(task).GetProperty("returnCode").GetInt32());
+            return;
+        }
+        if (state == "failed")
+        {
+            // Present but closed (lockdown, STRICT_DEVMEM): the same clear error with the kernel's reason.
+            Assert.Contains("unsupported here: ", Errors(task));
+            return;
+        }
+        Assert.Equal("completed", state);
+        var result = Result(task, "ramImage");
+        Assert.Equal("lime", result.GetProperty("format").GetString());
+        using var dir = new TempDirectory("osprey-ram");
+        var image = await GetStoredAsync(h, result.GetProperty("image").GetProperty("sha256").GetString()!, dir.Path);
+        Assert.True(image.Length <= 64 << 20);
+        // The first record is the first System RAM range of /proc/iomem.
+        var first = File.ReadAllLines("/proc/iomem").First(l => l.EndsWith(" : System RAM", StringComparison.Ordinal) && !l.StartsWith(' '));
+        Assert.Equal(0x4C694D45u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(image));
+        Assert.Equal(ulong.Parse(first[..first.IndexOf('-', StringComparison.Ordinal)], NumberStyles.HexNumber, CultureInfo.InvariantCulture), System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(image.AsSpan(8)));
+    }
+
     private static void AssertMatchesStat(Dictionary<string, string> truth, JsonElement result)
     {
         var file = result.GetProperty("file");
