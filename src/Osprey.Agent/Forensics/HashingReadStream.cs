@@ -6,9 +6,10 @@ namespace Osprey.Agent.Forensics;
 
 /// <summary>
 /// A seekable, read-only view of the first <c>Length</c> bytes of an open file or block device, read ahead in large
-/// blocks, that hashes (MD5 and SHA-256) every pass reading it in order from the start to the end. The Storage uploader
-/// reads its content once to hash it and again to send it; this gives the MD5 too without a third read, and the
-/// SHA-256 of exactly what was read, to compare with the key the node stored.
+/// blocks, that hashes (MD5 and SHA-256) the first pass reading it in order from the start to the end. The Storage
+/// uploader reads its content once to hash it and again to send it; this gives the MD5 too without a third read, and
+/// the SHA-256 of what was hashed, to compare with the key the node stored (a source that changed between the passes
+/// makes them differ).
 /// </summary>
 internal sealed class HashingReadStream : Stream
 {
@@ -34,7 +35,7 @@ internal sealed class HashingReadStream : Stream
         }
     }
 
-    /// <summary>MD5 and SHA-256 (lowercase hex) of the last whole in-order pass; null before one has ended.</summary>
+    /// <summary>MD5 and SHA-256 (lowercase hex) of the first whole in-order pass; null before one has ended.</summary>
     public (string Md5, string Sha256)? Completed { get; private set; }
 
     public override bool CanRead => true;
@@ -135,9 +136,14 @@ internal sealed class HashingReadStream : Stream
 
     private void Hash(ReadOnlySpan<byte> data, long at)
     {
+        if (Completed is not null)
+        {
+            // One whole pass is hashed (the uploader's hash pass); the node checks later passes against its SHA-256.
+            return;
+        }
         if (at == 0)
         {
-            // A new pass from the start (the hash pass, the send pass, a retry): hash it afresh.
+            // A pass from the start after one that was not in order: hash this one.
             _md5.GetHashAndReset();
             _sha256.GetHashAndReset();
             _hashed = 0;
