@@ -6,6 +6,8 @@ namespace Osprey.Cli;
 /// <summary>Prints API results as JSON (--json) or as a table of chosen columns.</summary>
 public static class Output
 {
+    private const int RedirectedWidth = 400;
+
     public static void Print(JsonElement result, bool json, params (string Header, Func<JsonElement, string> Value)[] columns)
     {
         if (json)
@@ -14,6 +16,11 @@ public static class Output
             return;
         }
         var rows = result.ValueKind == JsonValueKind.Array ? result.EnumerateArray().ToList() : [result];
+        if (Console.IsOutputRedirected)
+        {
+            // Into a pipe or file the console has no width; wrapping IDs and paths at 80 columns would break grep and cut.
+            AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, RedirectedWidth);
+        }
         var table = new Table().Border(TableBorder.Simple);
         foreach (var (header, _) in columns)
         {

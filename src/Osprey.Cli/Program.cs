@@ -17,6 +17,8 @@ internal static class Program
             AuditCommand.Create(global),
             TasksCommand.Create(global),
             StorageCommand.Create(global),
+            PreventionCommand.Create(global),
+            QuarantineCommand.Create(global),
         };
         global.AddTo(root);
         try

@@ -53,6 +53,8 @@ public sealed class AgentOptions
 
     public Sensors.Network.DnsSensorOptions Dns { get; set; } = new();
 
+    public Prevention.PreventionOptions Prevention { get; set; } = new();
+
     /// <summary>Environment variables whose values are replaced by "[redacted]" in process events (glob patterns, case-insensitive).</summary>
     public List<string> EnvironmentRedaction { get; set; } =
         ["*PASSWORD*", "*PASSWD*", "*SECRET*", "*TOKEN*", "*_KEY", "*APIKEY*", "*CREDENTIAL*", "AWS_SESSION_TOKEN", "PGPASSWORD"];
@@ -109,6 +111,7 @@ public sealed class AgentOptions
         problems.AddRange(FileSensor.Validate());
         problems.AddRange(Network.Validate());
         problems.AddRange(Dns.Validate());
+        problems.AddRange(Prevention.Validate());
         foreach (var exclusion in Exclusions)
         {
             if (exclusion.Problem() is { } problem)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Osprey.Agent.Configuration;
 using Osprey.Agent.Outbox;
 using Osprey.Agent.Pipeline;
+using Osprey.Agent.Quarantine;
 using Osprey.Agent.Security;
 using Osprey.Agent.Sensors;
 using Osprey.Agent.Sensors.Hashing;
@@ -29,7 +30,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
     public async Task<int> RunAsync(CancellationToken stopping)
     {
         var options = AgentOptionsFile.Load(paths.Options);
-        var secrets = AgentSecrets.Load(paths.SecretKey, paths.Secrets);
+        var secrets = AgentSecrets.Load(paths.SecretKey, paths.Secrets).WithQuarantineKey(paths.SecretKey, paths.Secrets);
         using var certificate = X509CertificateLoader.LoadPkcs12(secrets.ClientCertificatePkcs12, null);
         var identity = ProcessIdentity.ForThisBoot(secrets.AgentId);
         var host = new HostInfo(secrets.AgentId, identity, time);
@@ -57,7 +58,10 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         using var work = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var watchdog = new Watchdog(options.Watchdog, time);
         var pipelineTask = Task.Run(() => pipeline.RunAsync(CancellationToken.None), CancellationToken.None);
-        var sync = new SyncLoop(connector, host, () => AgentStatusOf(status, outbox, healths), outbox, TimeSpan.FromSeconds(options.SyncIntervalSeconds),
+        // Rules from the last run are enforced before anything else starts.
+        using var prevention = new Prevention.PreventionEngine(options.Prevention, paths.PreventionPolicy, ContextFor(new SensorHealth("prevention"), loggers.CreateLogger<Prevention.PreventionEngine>()));
+        prevention.Start();
+        var sync = new SyncLoop(connector, host, () => AgentStatusOf(status, outbox, healths, prevention), outbox, TimeSpan.FromSeconds(options.SyncIntervalSeconds),
             new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<SyncLoop>());
         // What sensors and the task engine share: where events go, the process table, hasher and users.
         SensorContext ContextFor(SensorHealth health, ILogger logger) => new()
@@ -72,7 +76,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             Logger = logger,
         };
         var reports = new ReportSender(outbox, connector, new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<ReportSender>());
-        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets.AgentId, connector, certificate, reports);
+        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets, connector, certificate, reports, prevention);
         sync.TaskReceived += engine.Submit;
         sync.TaskCancelled += engine.Cancel;
         engine.Start(work.Token);
@@ -130,8 +134,14 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         return exitCode;
     }
 
-    /// <summary>The task engine, sharing the sensors' process table, hasher and user directory (through <paramref name="context"/>).</summary>
-    private TaskEngine CreateTaskEngine(SensorContext context, EventOutbox outbox, string agentId, NodeConnector connector, X509Certificate2 certificate, ReportSender reports)
+    /// <summary>
+    /// The task engine, sharing the sensors' process table, hasher and user directory (through <paramref name="context"/>),
+    /// with an uploader into Storage, the quarantine store (recovered from an add the last run did not finish) and the
+    /// prevention engine.
+    /// </summary>
+    private TaskEngine CreateTaskEngine(
+        SensorContext context, EventOutbox outbox, AgentSecrets secrets, NodeConnector connector, X509Certificate2 certificate, ReportSender reports,
+        Prevention.PreventionEngine prevention)
     {
         // A dump or image left by a run the agent did not finish is of no use: its task was reported failed.
         if (Directory.Exists(paths.Spool))
@@ -139,14 +149,18 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             Directory.Delete(paths.Spool, recursive: true);
         }
         Directory.CreateDirectory(paths.Spool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var quarantine = new QuarantineStore(paths.Quarantine, secrets.QuarantineKey!);
+        var recovery = quarantine.Recover();
+        LogQuarantineRecovered(_logger, recovery.TemporariesRemoved, recovery.AddsRolledBack, string.Join(", ", recovery.Damaged));
         var services = new TaskServices
         {
             Processes = context.Processes, ProcessFacts = new ProcessEventFactory(context), Hasher = context.Hasher, Users = context.Users, Time = time,
-            Uploader = new ObjectUploader(connector, new ObjectUploaderOptions(), time, loggers.CreateLogger<ObjectUploader>()),
+            Uploader = new ObjectUploader(connector, new ObjectUploaderOptions(), time, loggers.CreateLogger<ObjectUploader>()), Quarantine = quarantine,
+            Prevention = prevention,
             SpoolDirectory = paths.Spool,
         };
         using var key = certificate.GetECDsaPrivateKey();
-        return new TaskEngine(outbox, TaskExecutors.All(), services, agentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());
+        return new TaskEngine(outbox, TaskExecutors.All(), services, secrets.AgentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());
     }
 
     private async Task RecordPreviousRunAsync(EventPipeline pipeline, CancellationToken cancellationToken)
@@ -244,7 +258,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    private static AgentStatus AgentStatusOf(ConnectionStatus status, EventOutbox outbox, IReadOnlyList<SensorHealth> healths)
+    private static AgentStatus AgentStatusOf(ConnectionStatus status, EventOutbox outbox, IReadOnlyList<SensorHealth> healths, Prevention.PreventionEngine prevention)
     {
         var statistics = outbox.Statistics();
         var result = new AgentStatus
@@ -254,6 +268,8 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             DroppedEvents = (ulong)statistics.DroppedTotal,
             ConnectionState = status.State,
             Isolation = IsolationState.Off,
+            PreventionVersion = prevention.AppliedVersion,
+            PreventionRules = (uint)prevention.RuleCount,
         };
         result.CertificateErrors.AddRange(status.CertificateErrors());
         result.Sources.AddRange(healths.Select(h => new SourceCounters { Source = h.Source, Events = (ulong)h.Events, Dropped = (ulong)h.Lost, State = h.State.ToString() }));
@@ -279,6 +295,10 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Sensor {Sensor} failed")]
     private static partial void LogSensorFailed(ILogger logger, string sensor, Exception error);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information,
+        Message = "Quarantine store opened: {Temporaries} unfinished copies removed, {RolledBack} unfinished moves undone, damaged entries: [{Damaged}]")]
+    private static partial void LogQuarantineRecovered(ILogger logger, int temporaries, int rolledBack, string damaged);
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Watchdog: {Reason}; the agent stops to be restarted")]
     private static partial void LogWatchdog(ILogger logger, string reason);

@@ -38,6 +38,7 @@ public static class Enrollment
             AgentId = reply.AgentId,
             ClientCertificatePkcs12 = withKey.Export(X509ContentType.Pkcs12),
             ProxyPassword = proxyPassword,
+            QuarantineKey = RandomNumberGenerator.GetBytes(32),
         }.Save(paths.SecretKey, paths.Secrets);
         AgentOptionsFile.Save(paths.Options, options);
         return reply.AgentId;

@@ -15,6 +15,8 @@ internal static unsafe partial class Fanotify
     public const ulong Create = 0x100;
     public const ulong Delete = 0x200;
     public const ulong QueueOverflow = 0x4000;
+    public const ulong OpenPermission = 0x10000;
+    public const ulong OpenExecPermission = 0x40000;
     public const ulong Rename = 0x1000_0000;
     public const ulong OnDirectory = 0x4000_0000;
 
@@ -22,6 +24,7 @@ internal static unsafe partial class Fanotify
     public const uint CloseOnExec = 0x1;
     public const uint NonBlocking = 0x2;
     public const uint ClassNotification = 0x0;
+    public const uint ClassContent = 0x4;
     public const uint ReportFid = 0x200;
     public const uint ReportDirectoryFid = 0x400;
     public const uint ReportName = 0x800;
@@ -30,10 +33,17 @@ internal static unsafe partial class Fanotify
 
     // fanotify_mark flags.
     public const uint MarkAdd = 0x1;
+    public const uint MarkRemove = 0x2;
+    public const uint MarkIgnoredMask = 0x20;
+    public const uint MarkFlush = 0x80;
     public const uint MarkMount = 0x10;
     public const uint MarkFilesystem = 0x100;
 
     public const int MetadataVersion = 3;
+
+    // fanotify_response.response for permission events.
+    public const uint Allow = 0x1;
+    public const uint Deny = 0x2;
     public const int NoFd = -1;
 
     // open(2) flags used with fanotify_init's event_f_flags and open_by_handle_at.
@@ -53,6 +63,9 @@ internal static unsafe partial class Fanotify
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static partial nint ReadNative(int fd, byte* buffer, nuint count);
 
+    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static partial nint WriteNative(int fd, void* buffer, nuint count);
+
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     private static partial int PollNative(PollFd* fds, nuint count, int timeoutMs);
 
@@ -62,6 +75,53 @@ internal static unsafe partial class Fanotify
         var fd = InitNative(flags, eventFileFlags);
         errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
+    }
+
+    /// <summary>Answers a permission event: allow or deny the access the event's file descriptor stands for.</summary>
+    public static bool Respond(SafeFileHandle group, int eventFd, uint response, out int errno)
+    {
+        var added = false;
+        try
+        {
+            group.DangerousAddRef(ref added);
+            var answer = new Response { Fd = eventFd, Verdict = response };
+            while (true)
+            {
+                var n = WriteNative((int)group.DangerousGetHandle(), &answer, (nuint)sizeof(Response));
+                errno = n < 0 ? Marshal.GetLastPInvokeError() : 0;
+                if (errno != Errno.EINTR)
+                {
+                    return n == sizeof(Response);
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                group.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>fanotify_mark on a file descriptor number the caller keeps open (an event's descriptor): the mark lands on that inode.</summary>
+    public static bool Mark(SafeFileHandle group, uint flags, ulong mask, int targetFd, out int errno)
+    {
+        var added = false;
+        try
+        {
+            group.DangerousAddRef(ref added);
+            var rc = MarkNative((int)group.DangerousGetHandle(), flags, mask, targetFd, null);
+            errno = rc < 0 ? Marshal.GetLastPInvokeError() : 0;
+            return rc == 0;
+        }
+        finally
+        {
+            if (added)
+            {
+                group.DangerousRelease();
+            }
+        }
     }
 
     /// <summary>Marks the object open as <paramref name="target"/> (a path is not used, so the mark lands on exactly what was opened and checked).</summary>
@@ -169,6 +229,13 @@ internal static unsafe partial class Fanotify
                 group.DangerousRelease();
             }
         }
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Response
+    {
+        public int Fd;
+        public uint Verdict;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Osprey.Contracts.Security;
@@ -6,7 +7,7 @@ namespace Osprey.Agent.Security;
 
 /// <summary>
 /// The crypto container's content: the client certificate with its private key (PKCS#12), the proxy
-/// password, and run-as passwords of tasks. Sealed with AES-256-GCM under the root-only key file.
+/// password, run-as passwords of tasks and the quarantine store's key. Sealed with AES-256-GCM under the root-only key file.
 /// </summary>
 public sealed record AgentSecrets
 {
@@ -19,6 +20,24 @@ public sealed record AgentSecrets
     public string? ProxyPassword { get; init; }
 
     public Dictionary<string, string> RunAsPasswords { get; init; } = [];
+
+    /// <summary>The 32-byte key every quarantine entry's key is derived from; null in a container from before quarantine existed.</summary>
+    public byte[]? QuarantineKey { get; init; }
+
+    /// <summary>
+    /// The container with a quarantine key, generating and saving one when it has none (a container written before the
+    /// key existed). Called once at start-up, before anything else writes the container.
+    /// </summary>
+    public AgentSecrets WithQuarantineKey(string keyPath, string sealedPath)
+    {
+        if (QuarantineKey is { Length: 32 })
+        {
+            return this;
+        }
+        var updated = this with { QuarantineKey = RandomNumberGenerator.GetBytes(32) };
+        updated.Save(keyPath, sealedPath);
+        return updated;
+    }
 
     public void Save(string keyPath, string sealedPath)
     {

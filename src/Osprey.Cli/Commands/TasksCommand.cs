@@ -55,29 +55,37 @@ public static class TasksCommand
             }
             using var client = global.Client(parse);
             var created = await client.PostAsync("/api/v1/tasks", body, ct).ConfigureAwait(false);
-            var json = parse.GetValue(global.Json);
-            if (!parse.GetValue(wait))
-            {
-                Output.Print(created, json, Output.Column("TASK", "taskId"), Output.Column("AGENT", "agentId"), Output.Column("TYPE", "type"), Output.Column("STATE", "state"));
-                return 0;
-            }
-            var ids = created.EnumerateArray().Select(t => t.Text("taskId")).ToList();
             var limit = parse.GetValue(waitFor) is { } w ? Durations.Parse(w) : TimeSpan.FromMinutes(10);
-            var results = await WaitAsync(client, ids, limit, ct).ConfigureAwait(false);
-            if (json)
-            {
-                CliJson.Print(JsonSerializer.SerializeToElement(results, CliJson.Options), Console.Out);
-            }
-            else
-            {
-                foreach (var result in results)
-                {
-                    PrintDetail(result);
-                }
-            }
-            return results.All(r => r.Text("state") == "completed") ? 0 : 4;
+            return await ShowCreatedAsync(client, created, parse.GetValue(wait) ? limit : null, parse.GetValue(global.Json), ct).ConfigureAwait(false);
         });
         return create;
+    }
+
+    /// <summary>
+    /// Prints tasks just created, or with <paramref name="waitLimit"/> waits for them to end (progress on stderr) and
+    /// prints their details; the exit code: 0 when every task completed, 4 otherwise.
+    /// </summary>
+    internal static async Task<int> ShowCreatedAsync(ApiClient client, JsonElement created, TimeSpan? waitLimit, bool json, CancellationToken ct)
+    {
+        if (waitLimit is not { } limit)
+        {
+            Output.Print(created, json, Output.Column("TASK", "taskId"), Output.Column("AGENT", "agentId"), Output.Column("TYPE", "type"), Output.Column("STATE", "state"));
+            return 0;
+        }
+        var ids = created.EnumerateArray().Select(t => t.Text("taskId")).ToList();
+        var results = await WaitAsync(client, ids, limit, ct).ConfigureAwait(false);
+        if (json)
+        {
+            CliJson.Print(JsonSerializer.SerializeToElement(results, CliJson.Options), Console.Out);
+        }
+        else
+        {
+            foreach (var result in results)
+            {
+                PrintDetail(result);
+            }
+        }
+        return results.All(r => r.Text("state") == "completed") ? 0 : 4;
     }
 
     /// <summary>Polls until every task has ended, printing each state change to stderr; the tasks' details.</summary>

@@ -9,6 +9,7 @@ using Osprey.Node.Configuration;
 using Osprey.Node.Hosting;
 using Osprey.Node.Ingest;
 using Osprey.Node.Pki;
+using Osprey.Node.Quarantine;
 using Osprey.Node.Storage;
 
 namespace Osprey.Node.AgentApi;
@@ -188,7 +189,11 @@ public static class AgentEndpoints
         var agentId = AgentId(http);
         foreach (var report in batch.Reports)
         {
-            store.AddReport(report.TaskId, agentId, time.NowUs(), report.Status, report.ToByteArray());
+            var now = time.NowUs();
+            if (store.AddReport(report.TaskId, agentId, now, report.Status, report.ToByteArray()))
+            {
+                QuarantineIndex.Apply(store, agentId, report, now);
+            }
         }
         return Results.NoContent();
     }

@@ -75,6 +75,7 @@ public static class NodeHost
         app.UseMiddleware<OperatorAuthentication>();
         app.MapAgentApi();
         app.MapOperatorApi();
+        app.MapQuarantineApi();
         app.MapObjectStorage();
         app.MapGet("/health", () => Results.Ok("ok"));
         return app;

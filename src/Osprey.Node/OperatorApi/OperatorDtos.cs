@@ -30,6 +30,10 @@ public sealed record AgentInfo
     public ulong QueueDepth { get; init; }
     public ulong DroppedEvents { get; init; }
     public string Isolation { get; init; } = "";
+
+    /// <summary>Version of the prevention rule set the agent enforces (0: none), and its rule count.</summary>
+    public ulong PreventionVersion { get; init; }
+    public uint PreventionRules { get; init; }
     public string ConnectionState { get; init; } = "";
     public IReadOnlyList<string> CertificateErrors { get; init; } = [];
     public ulong AckedSequence { get; init; }

@@ -96,7 +96,7 @@ public static partial class OperatorEndpoints
                 Target = new TaskTarget { AgentIds = { agentId } },
                 CreatedBy = operatorName,
             };
-            if (TaskCatalog.SetParams(definition, request.Params) is { } error)
+            if ((TaskCatalog.SetParams(definition, request.Params) ?? TaskCatalog.Prepare(definition)) is { } error)
             {
                 return Problems.BadRequest(error);
             }

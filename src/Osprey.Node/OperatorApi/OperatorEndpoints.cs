@@ -102,6 +102,8 @@ public static partial class OperatorEndpoints
             QueueDepth = status.QueueDepth,
             DroppedEvents = status.DroppedEvents,
             Isolation = status.Isolation.ToString(),
+            PreventionVersion = status.PreventionVersion,
+            PreventionRules = status.PreventionRules,
             ConnectionState = status.ConnectionState,
             CertificateErrors = [.. status.CertificateErrors.Select(e => $"{NodeClock.FromUs(e.TimeUs):O} {e.Side} {e.NodeAddress}: {e.Message}")],
             AckedSequence = events.AckedSequence(a.AgentId),

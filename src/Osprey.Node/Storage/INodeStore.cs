@@ -1,6 +1,6 @@
 namespace Osprey.Node.Storage;
 
-/// <summary>The node's own records: operators, tokens, agents, tasks, reports and the audit log.</summary>
+/// <summary>The node's own records: operators, tokens, agents, tasks, reports, the quarantine index and the audit log.</summary>
 public interface INodeStore
 {
     void Initialize();
@@ -47,6 +47,15 @@ public interface INodeStore
 
     /// <summary>Stores a report and moves the task's state; false when the agent has no such task.</summary>
     bool AddReport(string taskId, string agentId, long nowUs, string status, byte[] report);
+
+    /// <summary>Adds or replaces quarantine entries (from a quarantine task's report), in one transaction.</summary>
+    void UpsertQuarantine(IReadOnlyList<QuarantineRecord> records);
+
+    /// <summary>Moves the agent's named entries to a state (restored, deleted); how many it knew.</summary>
+    int SetQuarantineState(string agentId, IReadOnlyList<string> quarantineIds, string state, string taskId, long nowUs);
+
+    IReadOnlyList<QuarantineRecord> ListQuarantine(QuarantineFilter filter);
+    QuarantineRecord? GetQuarantine(string agentId, string quarantineId);
 
     void AppendAudit(AuditRecord record);
     IReadOnlyList<AuditRecord> ListAudit(long sinceUs, int limit);

@@ -50,6 +50,7 @@ public sealed partial class SqliteNodeStore(string path) : INodeStore
             db.Execute("INSERT INTO schema_version VALUES (1)");
         }
         MigrateTasks(db);
+        CreateQuarantineIndex(db);
     }
 
     public bool AddUser(string name, string role, string? passwordHash, long nowUs)

@@ -49,6 +49,44 @@ public static class TaskCatalog
         return null;
     }
 
+    /// <summary>
+    /// Checks that go beyond the parameters' shape, and stamps what the node decides, before a task is stored: a
+    /// prevention rule set must be valid as a whole (an agent never gets half of one) and gets its version (the node's
+    /// time of the change, so later sets have higher versions), time and author.
+    /// </summary>
+    public static string? Prepare(TaskDefinition definition)
+    {
+        if (definition.ParamsCase != TaskDefinition.ParamsOneofCase.Prevention)
+        {
+            return null;
+        }
+        var policy = definition.Prevention.Policy;
+        if (policy is null)
+        {
+            return "a prevention task needs a policy (its rule set; an empty rule list removes every rule)";
+        }
+        try
+        {
+            var rules = Contracts.Prevention.PreventionRuleSet.Compile(policy);
+            if (rules.Rejected.Count > 0)
+            {
+                return "the rule set was not applied; " + string.Join("; ", rules.Rejected.Select(r => r.Message));
+            }
+        }
+        catch (ArgumentException e)
+        {
+            return "the rule set was not applied: " + e.Message;
+        }
+        policy.Version = (ulong)definition.CreatedUs;
+        policy.UpdatedUs = definition.CreatedUs;
+        policy.UpdatedBy = definition.CreatedBy;
+        if (policy.PolicyId.Length == 0)
+        {
+            policy.PolicyId = "default";
+        }
+        return null;
+    }
+
     /// <summary>The parameters as protobuf JSON (for showing a task).</summary>
     public static string ParamsJson(TaskDefinition definition)
     {

@@ -5,6 +5,7 @@ using Osprey.Agent.Sensors.Network;
 using Osprey.Agent.Tests.Support;
 using Osprey.Contracts.V1;
 using Osprey.Testing.Network;
+using Osprey.Testing.Paths;
 
 namespace Osprey.Agent.Tests.Sensors.Network;
 

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Osprey.Agent.Sensors.Network;
 using Osprey.Agent.Tests.Support;
 using Osprey.Contracts.V1;
+using Osprey.Testing.Paths;
 
 namespace Osprey.Agent.Tests.Sensors.Network;
 

@@ -1,9 +1,9 @@
 using Osprey.Testing.Processes;
 
-namespace Osprey.Agent.Tests.Sensors.Files;
+namespace Osprey.Testing.Paths;
 
 /// <summary>A tmpfs the test mounts under /tmp (so a filesystem mark sees only the test's own files), unmounted when disposed.</summary>
-internal sealed class TmpfsMount : IAsyncDisposable
+public sealed class TmpfsMount : IAsyncDisposable
 {
     private TmpfsMount(string path)
     {
@@ -12,18 +12,22 @@ internal sealed class TmpfsMount : IAsyncDisposable
 
     public string Path { get; }
 
-    public static async Task<TmpfsMount> CreateAsync()
+    public static async Task<TmpfsMount> CreateAsync(string prefix = "osprey-file-tmpfs-")
     {
-        Root.Require();
-        var path = Directory.CreateTempSubdirectory("osprey-file-tmpfs-").FullName;
+        RootCheck.Require();
+        var path = Directory.CreateTempSubdirectory(prefix).FullName;
         var result = await CommandRunner.RunAsync("mount", ["-t", "tmpfs", "-o", "size=64m,mode=0755", "osprey-test", path], timeout: TimeSpan.FromSeconds(30));
-        Assert.True(result.ExitCode == 0, $"mounting a tmpfs on {path} failed: {result}");
+        if (result.ExitCode != 0)
+        {
+            Directory.Delete(path);
+            throw new InvalidOperationException($"mounting a tmpfs on {path} failed: {result}");
+        }
         return new TmpfsMount(path);
     }
 
     public async ValueTask DisposeAsync()
     {
-        // The sensor has stopped (its harness is disposed first), so nothing holds the mount; lazily as a last resort.
+        // Whatever used the mount has stopped by now; unmounted lazily as a last resort.
         var result = await CommandRunner.RunAsync("umount", [Path], timeout: TimeSpan.FromSeconds(30));
         if (result.ExitCode != 0)
         {
@@ -33,9 +37,3 @@ internal sealed class TmpfsMount : IAsyncDisposable
     }
 }
 
-/// <summary>Tests that need root (fanotify, mount) fail with this message when they do not have it.</summary>
-internal static class Root
-{
-    public static void Require() =>
-        Assert.True(Environment.IsPrivilegedProcess, "this test needs root (fanotify_init needs CAP_SYS_ADMIN, mount needs CAP_SYS_ADMIN): run the tests as root");
-}
