@@ -51,6 +51,7 @@ internal static class Program
         {
             ingest, query, simulate, hash, storm, steady, sigma,
             StorageUploadBenchmark.Command(), PreventionBenchmark.Command(), QuarantineBenchmark.Command(), AlertLatencyBenchmark.Command(),
+            ForensicsBenchmark.Command(),
         }.Parse(args).InvokeAsync();
     }
 

@@ -1,14 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
 using Osprey.Agent.Uplink;
-using Osprey.Contracts.Security;
 using Osprey.Testing.Paths;
-using Osprey.Testing.Processes;
-using Osprey.Testing.Simulator;
 
 namespace Osprey.Bench;
 
@@ -32,16 +26,8 @@ public static class StorageUploadBenchmark
         using var dir = new TempDirectory("osprey-bench-storage");
         var path = Path.Combine(dir.Path, "upload.bin");
         await WriteRandomFileAsync(path, (long)sizeMb << 20, cancellationToken);
-        await using var node = await NodeProcess.InitAsync(cancellationToken);
-        await node.StartAsync(cancellationToken);
-        using var api = SimulatedAgent.CreateClient(node.Url, new PinnedServerValidator(node.Pin), null);
-        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", node.AdminToken);
-        using var created = await api.PostAsJsonAsync("/api/v1/tokens", new { ttlSeconds = 600, uses = 1 }, cancellationToken);
-        var token = (await created.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("token").GetString()!;
-        using var agent = await SimulatedAgent.EnrollAsync(node.Url, token, node.Pin, "bench-storage", cancellationToken);
-        using var connector = new NodeConnector(
-            new UplinkSettings([node.Url.ToString()], node.Pin, null, null, null), agent.Certificate, new ConnectionStatus(TimeProvider.System), TimeProvider.System);
-        var uploader = new ObjectUploader(connector, new ObjectUploaderOptions { ChunkBytes = chunkMb << 20 }, TimeProvider.System, NullLogger<ObjectUploader>.Instance);
+        await using var storage = await BenchStorage.StartAsync(new ObjectUploaderOptions { ChunkBytes = chunkMb << 20 }, cancellationToken);
+        var uploader = storage.Uploader;
 
         var clock = Stopwatch.StartNew();
         await using (var file = File.OpenRead(path))
@@ -53,8 +39,7 @@ public static class StorageUploadBenchmark
         var sha256 = await uploader.UploadAsync(path, "upload.bin", null, cancellationToken);
         var uploadSeconds = clock.Elapsed.TotalSeconds;
 
-        var stored = await api.GetFromJsonAsync<JsonElement>($"/api/v1/storage?sha256={sha256}", cancellationToken);
-        if (stored.GetArrayLength() != 1 || stored[0].GetProperty("size").GetInt64() != (long)sizeMb << 20)
+        if (await storage.StoredSizeAsync(sha256, cancellationToken) != (long)sizeMb << 20)
         {
             await Console.Error.WriteLineAsync($"storage-upload: the node does not hold {sha256} with {sizeMb} MiB").ConfigureAwait(false);
             return 1;

@@ -2,7 +2,8 @@
 # The .NET 10 SDK must already be on PATH; everything else comes from Debian's packages and NuGet.
 
 # clang-14 compiles the agent's BPF program; libbpf1 loads it. Later capabilities add theirs here (libyara9, nftables, ...).
-osprey_packages=(clang-14 libbpf1)
+# The forensics tests check memory dumps with readelf (binutils) and gdb, and image a loop device (losetup, util-linux).
+osprey_packages=(clang-14 libbpf1 binutils gdb util-linux)
 
 install_prerequisites() {
   if ! command -v dotnet >/dev/null 2>&1; then

@@ -30,4 +30,7 @@ public sealed record StatePaths(string Directory)
     public string PreventionPolicy => Path.Combine(Directory, "prevention.pb");
     /// <summary>Encrypted quarantine entries, one file each (docs/quarantine.md).</summary>
     public string Quarantine => Path.Combine(Directory, "quarantine");
+
+    /// <summary>Memory dumps and images written by tasks before they are uploaded (removed after; emptied at start).</summary>
+    public string Spool => Path.Combine(Directory, "spool");
 }

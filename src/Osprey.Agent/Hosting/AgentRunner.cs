@@ -143,6 +143,12 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         SensorContext context, EventOutbox outbox, AgentSecrets secrets, NodeConnector connector, X509Certificate2 certificate, ReportSender reports,
         Prevention.PreventionEngine prevention)
     {
+        // A dump or image left by a run the agent did not finish is of no use: its task was reported failed.
+        if (Directory.Exists(paths.Spool))
+        {
+            Directory.Delete(paths.Spool, recursive: true);
+        }
+        Directory.CreateDirectory(paths.Spool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var quarantine = new QuarantineStore(paths.Quarantine, secrets.QuarantineKey!);
         var recovery = quarantine.Recover();
         LogQuarantineRecovered(_logger, recovery.TemporariesRemoved, recovery.AddsRolledBack, string.Join(", ", recovery.Damaged));
@@ -151,6 +157,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             Processes = context.Processes, ProcessFacts = new ProcessEventFactory(context), Hasher = context.Hasher, Users = context.Users, Time = time,
             Uploader = new ObjectUploader(connector, new ObjectUploaderOptions(), time, loggers.CreateLogger<ObjectUploader>()), Quarantine = quarantine,
             Prevention = prevention,
+            SpoolDirectory = paths.Spool,
         };
         using var key = certificate.GetECDsaPrivateKey();
         return new TaskEngine(outbox, TaskExecutors.All(), services, secrets.AgentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());

@@ -36,6 +36,27 @@ internal sealed partial class DirectoryStream : SafeHandle
         }
     }
 
+    /// <summary>d_type of a directory (DT_DIR) and of an entry whose type the file system does not report (DT_UNKNOWN).</summary>
+    public const byte TypeDirectory = 4;
+    public const byte TypeUnknown = 0;
+
+    /// <summary>The next entry's name (valid until the next call), inode number and d_type; false at the end or on an error.</summary>
+    public unsafe bool TryRead(out ReadOnlySpan<byte> name, out ulong inode, out byte type)
+    {
+        var entry = ReadDirNative(handle);
+        if (entry == null)
+        {
+            name = default;
+            inode = 0;
+            type = 0;
+            return false;
+        }
+        inode = *(ulong*)entry;
+        type = entry[NameOffset - 1];
+        name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(entry + NameOffset);
+        return true;
+    }
+
     /// <summary>The next entry's name (valid until the next call); false at the end or on an error.</summary>
     public unsafe bool TryRead(out ReadOnlySpan<byte> name)
     {

@@ -16,5 +16,10 @@ internal static class TaskExecutors
         new QuarantineRestoreExecutor(),
         new QuarantineDeleteExecutor(),
         new ServiceExecutor(),
+        new AutorunsExecutor(),
+        new DiskImageExecutor(),
+        new FileInfoExecutor(),
+        new MemoryDumpExecutor(),
+        new RamImageExecutor(),
     ];
 }

@@ -7,7 +7,8 @@ namespace Osprey.Agent.Tasks;
 
 /// <summary>
 /// The agent's shared parts the executors use: the process table and its event factory (for process facts), the hasher,
-/// users, the uploader into the node's Storage and the quarantine store.
+/// users, the uploader into the node's Storage, a spool directory for files written before they are uploaded, and the
+/// quarantine store.
 /// </summary>
 internal sealed class TaskServices
 {
@@ -26,6 +27,9 @@ internal sealed class TaskServices
     public required ObjectUploader Uploader { get; init; }
 
     public required QuarantineStore Quarantine { get; init; }
+
+    /// <summary>Root-only directory for dumps and images on their way to Storage; emptied when the agent starts.</summary>
+    public required string SpoolDirectory { get; init; }
 
     public long NowUs() => Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
 }

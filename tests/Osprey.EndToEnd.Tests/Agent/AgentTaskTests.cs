@@ -240,7 +240,7 @@ public sealed class AgentTaskTests
         }
     }
 
-    private static long StartTicks(int pid)
+    internal static long StartTicks(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         return long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], CultureInfo.InvariantCulture);

@@ -51,6 +51,16 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
         }
     }
 
+    /// <summary>Every account of /etc/passwd (the first line of each name).</summary>
+    public IReadOnlyList<UserAccount> Accounts()
+    {
+        lock (_lock)
+        {
+            Refresh();
+            return _accounts is null ? [] : [.. _accounts.Values.OrderBy(a => a.Uid)];
+        }
+    }
+
     private void Refresh()
     {
         Reload(passwdPath, ref _passwdStamp, ref _users, ref _primaryGroups, ref _accounts);
