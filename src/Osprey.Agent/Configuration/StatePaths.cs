@@ -25,4 +25,7 @@ public sealed record StatePaths(string Directory)
     public string LastExit => Path.Combine(Directory, "last-exit.json");
 
     public string Sensors => Path.Combine(Directory, "sensors");
+
+    /// <summary>The network isolation in force (an IsolationSettings message), applied again at every start.</summary>
+    public string Isolation => Path.Combine(Directory, "isolation.pb");
 }

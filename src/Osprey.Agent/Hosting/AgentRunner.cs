@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Osprey.Agent.Configuration;
 using Osprey.Agent.Outbox;
 using Osprey.Agent.Pipeline;
+using Osprey.Agent.Response.Isolation;
 using Osprey.Agent.Security;
 using Osprey.Agent.Sensors;
 using Osprey.Agent.Sensors.Hashing;
@@ -49,6 +50,13 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         var sensors = SensorCatalog.Create(options, paths);
         var healths = sensors.Select(s => new SensorHealth(s.Name)).ToList();
         var startedUs = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        var isolation = new IsolationController(
+            new IsolationStore(paths.Isolation),
+            new AllowList(options.Servers, options.ProxyUrl, options.Isolation.FaultNodeAddresses, AllowList.SystemResolverFiles),
+            Nft.FromSystem(), IsolationGuard.FromEnvironment(), (timeout, ct) => ProbeNodeAsync(connector, timeout, ct),
+            TimeSpan.FromSeconds(options.Isolation.VerifySeconds), time, loggers.CreateLogger<IsolationController>());
+        // Before anything else talks to the network: a host that was isolated stays isolated across restarts and reboots.
+        await isolation.RestoreAsync(stopping).ConfigureAwait(false);
 
         await RecordPreviousRunAsync(pipeline, stopping).ConfigureAwait(false);
         File.WriteAllText(paths.RunMarker, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -57,7 +65,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         using var work = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var watchdog = new Watchdog(options.Watchdog, time);
         var pipelineTask = Task.Run(() => pipeline.RunAsync(CancellationToken.None), CancellationToken.None);
-        var sync = new SyncLoop(connector, host, () => AgentStatusOf(status, outbox, healths), outbox, TimeSpan.FromSeconds(options.SyncIntervalSeconds),
+        var sync = new SyncLoop(connector, host, () => AgentStatusOf(status, outbox, healths, isolation), outbox, TimeSpan.FromSeconds(options.SyncIntervalSeconds),
             new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<SyncLoop>());
         // What sensors and the task engine share: where events go, the process table, hasher and users.
         SensorContext ContextFor(SensorHealth health, ILogger logger) => new()
@@ -72,7 +80,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             Logger = logger,
         };
         var reports = new ReportSender(outbox, connector, new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<ReportSender>());
-        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets.AgentId, connector, certificate, reports);
+        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets.AgentId, connector, certificate, reports, isolation);
         sync.TaskReceived += engine.Submit;
         sync.TaskCancelled += engine.Cancel;
         engine.Start(work.Token);
@@ -81,6 +89,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             Task.Run(() => sender.RunAsync(work.Token), CancellationToken.None),
             Task.Run(() => reports.RunAsync(work.Token), CancellationToken.None),
             Task.Run(() => sync.RunAsync(work.Token), CancellationToken.None),
+            Task.Run(() => isolation.RunAsync(work.Token), CancellationToken.None),
             Task.Run(() => WriteStatusAsync(secrets.AgentId, startedUs, status, outbox, sender, pipeline, healths, work.Token), CancellationToken.None),
         };
         for (var i = 0; i < sensors.Count; i++)
@@ -131,14 +140,28 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
     }
 
     /// <summary>The task engine, sharing the sensors' process table, hasher and user directory (through <paramref name="context"/>).</summary>
-    private TaskEngine CreateTaskEngine(SensorContext context, EventOutbox outbox, string agentId, NodeConnector connector, X509Certificate2 certificate, ReportSender reports)
+    private TaskEngine CreateTaskEngine(
+        SensorContext context, EventOutbox outbox, string agentId, NodeConnector connector, X509Certificate2 certificate, ReportSender reports, IsolationController isolation)
     {
         var services = new TaskServices
         {
             Processes = context.Processes, ProcessFacts = new ProcessEventFactory(context), Hasher = context.Hasher, Users = context.Users, Time = time,
+            Isolation = isolation,
         };
         using var key = certificate.GetECDsaPrivateKey();
         return new TaskEngine(outbox, TaskExecutors.All(), services, agentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());
+    }
+
+    /// <summary>One real request to the node (an empty report batch, which changes nothing): any answer means it is reachable.</summary>
+    private static async Task ProbeNodeAsync(NodeConnector connector, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connector.PostAsync("/agent/v1/reports", new TaskReportBatch(), timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NodeRefusedException)
+        {
+        }
     }
 
     private async Task RecordPreviousRunAsync(EventPipeline pipeline, CancellationToken cancellationToken)
@@ -236,7 +259,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    private static AgentStatus AgentStatusOf(ConnectionStatus status, EventOutbox outbox, IReadOnlyList<SensorHealth> healths)
+    private static AgentStatus AgentStatusOf(ConnectionStatus status, EventOutbox outbox, IReadOnlyList<SensorHealth> healths, IsolationController isolation)
     {
         var statistics = outbox.Statistics();
         var result = new AgentStatus
@@ -245,7 +268,8 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             QueueOldestUs = statistics.OldestTimeUs,
             DroppedEvents = (ulong)statistics.DroppedTotal,
             ConnectionState = status.State,
-            Isolation = IsolationState.Off,
+            Isolation = isolation.State,
+            IsolationReleaseAtUs = isolation.ReleaseAtUs,
         };
         result.CertificateErrors.AddRange(status.CertificateErrors());
         result.Sources.AddRange(healths.Select(h => new SourceCounters { Source = h.Source, Events = (ulong)h.Events, Dropped = (ulong)h.Lost, State = h.State.ToString() }));

@@ -10,5 +10,7 @@ internal static class TaskExecutors
         new ProcessListExecutor(),
         new DirListExecutor(),
         new DeleteFileExecutor(),
+        new IsolateExecutor(),
+        new ReleaseExecutor(),
     ];
 }

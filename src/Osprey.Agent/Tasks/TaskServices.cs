@@ -16,5 +16,8 @@ internal sealed class TaskServices
 
     public required TimeProvider Time { get; init; }
 
+    /// <summary>Network isolation; null where the agent was started without it (some tests).</summary>
+    public Response.Isolation.IsolationController? Isolation { get; init; }
+
     public long NowUs() => Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
 }
