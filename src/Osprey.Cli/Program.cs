@@ -17,6 +17,8 @@ internal static class Program
             AuditCommand.Create(global),
             TasksCommand.Create(global),
             StorageCommand.Create(global),
+            IsolationCommand.Isolate(global),
+            IsolationCommand.Release(global),
         };
         global.AddTo(root);
         try

@@ -53,31 +53,41 @@ public static class TasksCommand
             {
                 throw new CliException("--password-file needs --run-as");
             }
-            using var client = global.Client(parse);
-            var created = await client.PostAsync("/api/v1/tasks", body, ct).ConfigureAwait(false);
-            var json = parse.GetValue(global.Json);
-            if (!parse.GetValue(wait))
-            {
-                Output.Print(created, json, Output.Column("TASK", "taskId"), Output.Column("AGENT", "agentId"), Output.Column("TYPE", "type"), Output.Column("STATE", "state"));
-                return 0;
-            }
-            var ids = created.EnumerateArray().Select(t => t.Text("taskId")).ToList();
-            var limit = parse.GetValue(waitFor) is { } w ? Durations.Parse(w) : TimeSpan.FromMinutes(10);
-            var results = await WaitAsync(client, ids, limit, ct).ConfigureAwait(false);
-            if (json)
-            {
-                CliJson.Print(JsonSerializer.SerializeToElement(results, CliJson.Options), Console.Out);
-            }
-            else
-            {
-                foreach (var result in results)
-                {
-                    PrintDetail(result);
-                }
-            }
-            return results.All(r => r.Text("state") == "completed") ? 0 : 4;
+            return await SubmitAsync(global, parse, body, parse.GetValue(wait), parse.GetValue(waitFor), ct).ConfigureAwait(false);
         });
         return create;
+    }
+
+    /// <summary>
+    /// Creates the tasks of <paramref name="body"/> (POST /api/v1/tasks) and prints them, or, with <paramref name="wait"/>,
+    /// waits for them to end and prints their outcome; exit code 0 when every task completed, 4 when one did not.
+    /// </summary>
+    internal static async Task<int> SubmitAsync(
+        GlobalOptions global, ParseResult parse, Dictionary<string, object?> body, bool wait, string? waitTimeout, CancellationToken ct)
+    {
+        using var client = global.Client(parse);
+        var created = await client.PostAsync("/api/v1/tasks", body, ct).ConfigureAwait(false);
+        var json = parse.GetValue(global.Json);
+        if (!wait)
+        {
+            Output.Print(created, json, Output.Column("TASK", "taskId"), Output.Column("AGENT", "agentId"), Output.Column("TYPE", "type"), Output.Column("STATE", "state"));
+            return 0;
+        }
+        var ids = created.EnumerateArray().Select(t => t.Text("taskId")).ToList();
+        var limit = waitTimeout is { } w ? Durations.Parse(w) : TimeSpan.FromMinutes(10);
+        var results = await WaitAsync(client, ids, limit, ct).ConfigureAwait(false);
+        if (json)
+        {
+            CliJson.Print(JsonSerializer.SerializeToElement(results, CliJson.Options), Console.Out);
+        }
+        else
+        {
+            foreach (var result in results)
+            {
+                PrintDetail(result);
+            }
+        }
+        return results.All(r => r.Text("state") == "completed") ? 0 : 4;
     }
 
     /// <summary>Polls until every task has ended, printing each state change to stderr; the tasks' details.</summary>

@@ -30,6 +30,8 @@ public sealed record AgentInfo
     public ulong QueueDepth { get; init; }
     public ulong DroppedEvents { get; init; }
     public string Isolation { get; init; } = "";
+    /// <summary>When isolation releases itself (from the agent's last sync); null when it is off or lasts until released.</summary>
+    public DateTimeOffset? IsolationReleaseAt { get; init; }
     public string ConnectionState { get; init; } = "";
     public IReadOnlyList<string> CertificateErrors { get; init; } = [];
     public ulong AckedSequence { get; init; }

@@ -102,6 +102,7 @@ public static partial class OperatorEndpoints
             QueueDepth = status.QueueDepth,
             DroppedEvents = status.DroppedEvents,
             Isolation = status.Isolation.ToString(),
+            IsolationReleaseAt = status.IsolationReleaseAtUs > 0 ? NodeClock.FromUs(status.IsolationReleaseAtUs) : null,
             ConnectionState = status.ConnectionState,
             CertificateErrors = [.. status.CertificateErrors.Select(e => $"{NodeClock.FromUs(e.TimeUs):O} {e.Side} {e.NodeAddress}: {e.Message}")],
             AckedSequence = events.AckedSequence(a.AgentId),
