@@ -13,6 +13,7 @@ namespace Osprey.Testing.Network;
 /// first. Disposing deletes the namespace, and with it the veth pair; a namespace left by a test process that died is
 /// deleted by the next one.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TestNetwork : IAsyncDisposable
 {
     private const string Prefix = "osprey-t-";
