@@ -31,7 +31,8 @@ internal sealed class IsolationGuard(string? requiredNamespace)
         {
             return $"{Variable} allows isolation only inside the network namespace '{requiredNamespace}', and the agent does not run in it";
         }
-        if (init is null || (init.Device == own.Device && init.Inode == own.Inode))
+        // PID 1's namespace may be unreadable (a sandbox without ptrace rights over it); the check above still holds then.
+        if (init is not null && init.Device == own.Device && init.Inode == own.Inode)
         {
             return $"{Variable} is set and the agent runs in the machine's own network namespace";
         }

@@ -32,8 +32,11 @@ internal static class NftRuleset
         {
             var ip = IpKeyword(node.Address);
             var port = node.Port.ToString(CultureInfo.InvariantCulture);
+            // No connection-state match on the node's replies: a connection open before isolation is picked up by
+            // conntrack mid-stream without its window scale, and packets it then judges out of window ("invalid") would
+            // be dropped, stalling the one connection isolation must never disturb.
             output.Add($"{ip} daddr {node.Address} tcp dport {port} accept");
-            input.Add($"{ip} saddr {node.Address} tcp sport {port} ct state established accept");
+            input.Add($"{ip} saddr {node.Address} tcp sport {port} accept");
         }
         foreach (var server in plan.DnsServers.Distinct())
         {
