@@ -47,7 +47,7 @@ internal static class Program
         var sigma = new Command("sigma", "Events/s through every compiled Linux Sigma rule on one thread") { sigmaEvents, sigmaDistinct, sigmaRules };
         sigma.SetAction((parse, ct) => SigmaBenchmark.RunAsync(parse.GetValue(sigmaEvents), parse.GetValue(sigmaDistinct), parse.GetValue(sigmaRules), ct));
 
-        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate, hash, storm, steady, sigma, StorageUploadBenchmark.Command() }.Parse(args).InvokeAsync();
+        return await new RootCommand("Osprey benchmarks and the agent simulator") { ingest, query, simulate, hash, storm, steady, sigma, StorageUploadBenchmark.Command(), IsolationBenchmark.Command() }.Parse(args).InvokeAsync();
     }
 
     private static List<int> ParseRates(string text) =>
