@@ -232,7 +232,8 @@ internal sealed partial class IsolationController(
         }
         catch (IsolationException e)
         {
-            LogRestoreFailed(logger, e.Message);
+            // Without nft there is no table to remove either.
+            LogStrayCheckFailed(logger, e.Message);
         }
     }
 
@@ -298,6 +299,9 @@ internal sealed partial class IsolationController(
 
     [LoggerMessage(EventId = 5007, Level = LogLevel.Warning, Message = "Removed an isolation table no stored isolation accounts for")]
     private static partial void LogStrayRemoved(ILogger logger);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Debug, Message = "No check for a stray isolation table: {Reason}")]
+    private static partial void LogStrayCheckFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Debug, Message = "The node did not answer through the new ruleset: {Reason}")]
     private static partial void LogProbeFailed(ILogger logger, string reason);
