@@ -1,9 +1,10 @@
 # Installs what building and running Osprey needs on Debian 12. Sourced by the demo and test scripts.
 # The .NET 10 SDK must already be on PATH; everything else comes from Debian's packages and NuGet.
 
-# clang-14 compiles the agent's BPF program; libbpf1 loads it. Later capabilities add theirs here (libyara9, nftables, ...).
+# clang-14 compiles the agent's BPF program; libbpf1 loads it; nftables (nft) applies network isolation and iproute2
+# (ip netns) builds the namespaces its tests run in. Later capabilities add theirs here (libyara9, ...).
 # The forensics tests check memory dumps with readelf (binutils) and gdb, and image a loop device (losetup, util-linux).
-osprey_packages=(clang-14 libbpf1 binutils gdb util-linux)
+osprey_packages=(clang-14 libbpf1 nftables iproute2 binutils gdb util-linux)
 
 install_prerequisites() {
   if ! command -v dotnet >/dev/null 2>&1; then

@@ -21,6 +21,8 @@ internal static class Program
             QuarantineCommand.Create(global),
             RulesCommand.Create(global),
             AlertsCommand.Create(global),
+            IsolationCommand.Isolate(global),
+            IsolationCommand.Release(global),
         };
         global.AddTo(root);
         try

@@ -66,6 +66,8 @@ public sealed class AgentOptions
 
     public WatchdogSettings Watchdog { get; set; } = new();
 
+    public IsolationOptions Isolation { get; set; } = new();
+
     /// <summary>Problems with these settings, one sentence each; empty when they are usable.</summary>
     public List<string> Validate()
     {
@@ -112,6 +114,7 @@ public sealed class AgentOptions
         problems.AddRange(Network.Validate());
         problems.AddRange(Dns.Validate());
         problems.AddRange(Prevention.Validate());
+        problems.AddRange(Isolation.Validate());
         foreach (var exclusion in Exclusions)
         {
             if (exclusion.Problem() is { } problem)
@@ -138,6 +141,33 @@ public sealed class FileSensorSettings
 
     /// <summary>Noisy or virtual trees that are never recorded.</summary>
     public List<string> ExcludedPaths { get; set; } = ["/proc", "/sys", "/dev", "/run", "/var/cache", "/var/lib/apt/lists", "/var/log/journal"];
+}
+
+/// <summary>Network isolation: how long the agent waits to reach its node through a new ruleset before it rolls it back.</summary>
+public sealed class IsolationOptions
+{
+    public int VerifySeconds { get; set; } = 20;
+
+    /// <summary>
+    /// Fault injection for tests only: the ruleset allows these addresses instead of the nodes' real ones, which cuts the
+    /// agent off and must be rolled back. Empty in every deployment.
+    /// </summary>
+    public List<string> FaultNodeAddresses { get; set; } = [];
+
+    public IEnumerable<string> Validate()
+    {
+        if (VerifySeconds is < 1 or > 600)
+        {
+            yield return $"isolation.verifySeconds is {VerifySeconds}; it must be between 1 and 600";
+        }
+        foreach (var address in FaultNodeAddresses)
+        {
+            if (!System.Net.IPAddress.TryParse(address, out _))
+            {
+                yield return $"isolation.faultNodeAddresses: '{address}' is not an IP address";
+            }
+        }
+    }
 }
 
 public sealed class WatchdogSettings

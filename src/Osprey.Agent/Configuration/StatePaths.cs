@@ -33,4 +33,6 @@ public sealed record StatePaths(string Directory)
 
     /// <summary>Memory dumps and images written by tasks before they are uploaded (removed after; emptied at start).</summary>
     public string Spool => Path.Combine(Directory, "spool");
+    /// <summary>The network isolation in force (an IsolationSettings message), applied again at every start.</summary>
+    public string Isolation => Path.Combine(Directory, "isolation.pb");
 }

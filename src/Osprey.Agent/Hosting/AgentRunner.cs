@@ -5,6 +5,7 @@ using Osprey.Agent.Configuration;
 using Osprey.Agent.Outbox;
 using Osprey.Agent.Pipeline;
 using Osprey.Agent.Quarantine;
+using Osprey.Agent.Response.Isolation;
 using Osprey.Agent.Security;
 using Osprey.Agent.Sensors;
 using Osprey.Agent.Sensors.Hashing;
@@ -50,6 +51,13 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         var sensors = SensorCatalog.Create(options, paths);
         var healths = sensors.Select(s => new SensorHealth(s.Name)).ToList();
         var startedUs = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+        var isolation = new IsolationController(
+            new IsolationStore(paths.Isolation),
+            new AllowList(options.Servers, options.ProxyUrl, options.Isolation.FaultNodeAddresses, AllowList.SystemResolverFiles),
+            Nft.FromSystem(), IsolationGuard.FromEnvironment(), (timeout, ct) => ProbeNodeAsync(connector, timeout, ct),
+            TimeSpan.FromSeconds(options.Isolation.VerifySeconds), time, loggers.CreateLogger<IsolationController>());
+        // Before anything else talks to the network: a host that was isolated stays isolated across restarts and reboots.
+        await isolation.RestoreAsync(stopping).ConfigureAwait(false);
 
         await RecordPreviousRunAsync(pipeline, stopping).ConfigureAwait(false);
         File.WriteAllText(paths.RunMarker, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -61,7 +69,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         // Rules from the last run are enforced before anything else starts.
         using var prevention = new Prevention.PreventionEngine(options.Prevention, paths.PreventionPolicy, ContextFor(new SensorHealth("prevention"), loggers.CreateLogger<Prevention.PreventionEngine>()));
         prevention.Start();
-        var sync = new SyncLoop(connector, host, () => AgentStatusOf(status, outbox, healths, prevention), outbox, TimeSpan.FromSeconds(options.SyncIntervalSeconds),
+        var sync = new SyncLoop(connector, host, () => AgentStatusOf(status, outbox, healths, prevention, isolation), outbox, TimeSpan.FromSeconds(options.SyncIntervalSeconds),
             new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<SyncLoop>());
         // What sensors and the task engine share: where events go, the process table, hasher and users.
         SensorContext ContextFor(SensorHealth health, ILogger logger) => new()
@@ -76,7 +84,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             Logger = logger,
         };
         var reports = new ReportSender(outbox, connector, new Backoff(backoffInitial, backoffMax), time, loggers.CreateLogger<ReportSender>());
-        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets, connector, certificate, reports, prevention);
+        var engine = CreateTaskEngine(ContextFor(new SensorHealth("tasks"), loggers.CreateLogger<TaskEngine>()), outbox, secrets, connector, certificate, reports, prevention, isolation);
         sync.TaskReceived += engine.Submit;
         sync.TaskCancelled += engine.Cancel;
         engine.Start(work.Token);
@@ -85,6 +93,7 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             Task.Run(() => sender.RunAsync(work.Token), CancellationToken.None),
             Task.Run(() => reports.RunAsync(work.Token), CancellationToken.None),
             Task.Run(() => sync.RunAsync(work.Token), CancellationToken.None),
+            Task.Run(() => isolation.RunAsync(work.Token), CancellationToken.None),
             Task.Run(() => WriteStatusAsync(secrets.AgentId, startedUs, status, outbox, sender, pipeline, healths, work.Token), CancellationToken.None),
         };
         for (var i = 0; i < sensors.Count; i++)
@@ -136,12 +145,12 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
 
     /// <summary>
     /// The task engine, sharing the sensors' process table, hasher and user directory (through <paramref name="context"/>),
-    /// with an uploader into Storage, the quarantine store (recovered from an add the last run did not finish) and the
-    /// prevention engine.
+    /// with an uploader into Storage, the quarantine store (recovered from an add the last run did not finish), the
+    /// prevention engine and network isolation.
     /// </summary>
     private TaskEngine CreateTaskEngine(
         SensorContext context, EventOutbox outbox, AgentSecrets secrets, NodeConnector connector, X509Certificate2 certificate, ReportSender reports,
-        Prevention.PreventionEngine prevention)
+        Prevention.PreventionEngine prevention, IsolationController isolation)
     {
         // A dump or image left by a run the agent did not finish is of no use: its task was reported failed.
         if (Directory.Exists(paths.Spool))
@@ -157,10 +166,23 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             Processes = context.Processes, ProcessFacts = new ProcessEventFactory(context), Hasher = context.Hasher, Users = context.Users, Time = time,
             Uploader = new ObjectUploader(connector, new ObjectUploaderOptions(), time, loggers.CreateLogger<ObjectUploader>()), Quarantine = quarantine,
             Prevention = prevention,
+            Isolation = isolation,
             SpoolDirectory = paths.Spool,
         };
         using var key = certificate.GetECDsaPrivateKey();
         return new TaskEngine(outbox, TaskExecutors.All(), services, secrets.AgentId, () => connector.CurrentServer, key?.ExportParameters(true), reports.Notify, loggers.CreateLogger<TaskEngine>());
+    }
+
+    /// <summary>One real request to the node (an empty report batch, which changes nothing): any answer means it is reachable.</summary>
+    private static async Task ProbeNodeAsync(NodeConnector connector, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await connector.PostAsync("/agent/v1/reports", new TaskReportBatch(), timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NodeRefusedException)
+        {
+        }
     }
 
     private async Task RecordPreviousRunAsync(EventPipeline pipeline, CancellationToken cancellationToken)
@@ -258,7 +280,8 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    private static AgentStatus AgentStatusOf(ConnectionStatus status, EventOutbox outbox, IReadOnlyList<SensorHealth> healths, Prevention.PreventionEngine prevention)
+    private static AgentStatus AgentStatusOf(
+        ConnectionStatus status, EventOutbox outbox, IReadOnlyList<SensorHealth> healths, Prevention.PreventionEngine prevention, IsolationController isolation)
     {
         var statistics = outbox.Statistics();
         var result = new AgentStatus
@@ -267,7 +290,8 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             QueueOldestUs = statistics.OldestTimeUs,
             DroppedEvents = (ulong)statistics.DroppedTotal,
             ConnectionState = status.State,
-            Isolation = IsolationState.Off,
+            Isolation = isolation.State,
+            IsolationReleaseAtUs = isolation.ReleaseAtUs,
             PreventionVersion = prevention.AppliedVersion,
             PreventionRules = (uint)prevention.RuleCount,
         };

@@ -21,5 +21,7 @@ internal static class TaskExecutors
         new FileInfoExecutor(),
         new MemoryDumpExecutor(),
         new RamImageExecutor(),
+        new IsolateExecutor(),
+        new ReleaseExecutor(),
     ];
 }

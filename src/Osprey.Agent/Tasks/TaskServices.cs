@@ -30,6 +30,8 @@ internal sealed class TaskServices
 
     /// <summary>Root-only directory for dumps and images on their way to Storage; emptied when the agent starts.</summary>
     public required string SpoolDirectory { get; init; }
+    /// <summary>Network isolation; null where the agent was started without it (some tests).</summary>
+    public Response.Isolation.IsolationController? Isolation { get; init; }
 
     public long NowUs() => Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
 }

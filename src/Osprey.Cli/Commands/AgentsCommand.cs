@@ -14,7 +14,7 @@ public static class AgentsCommand
             Output.Print(await client.GetAsync("/api/v1/agents", ct).ConfigureAwait(false), parse.GetValue(global.Json),
                 Output.Column("AGENT", "agentId"), Output.Column("HOST", "hostName"), Output.Column("OS", "osName"),
                 Output.Column("LAST SEEN", "lastSeen"), Output.Column("QUEUE", "queueDepth"), Output.Column("ACKED", "ackedSequence"),
-                Output.Column("REVOKED", "revoked"));
+                Output.Column("ISOLATION", "isolation"), Output.Column("REVOKED", "revoked"));
         });
 
         var id = new Argument<string>("id") { Description = "Agent ID" };

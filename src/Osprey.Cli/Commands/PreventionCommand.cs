@@ -68,9 +68,7 @@ public static class PreventionCommand
             ["all"] = parse.GetValue(all),
             ["params"] = new JsonObject { ["policy"] = policy },
         };
-        using var client = global.Client(parse);
-        var created = await client.PostAsync("/api/v1/tasks", body, ct).ConfigureAwait(false);
-        return await TasksCommand.ShowCreatedAsync(client, created, parse.GetValue(wait) ? TimeSpan.FromMinutes(10) : null, parse.GetValue(global.Json), ct).ConfigureAwait(false);
+        return await TasksCommand.SubmitAsync(global, parse, body, parse.GetValue(wait), null, ct).ConfigureAwait(false);
     }
 
     /// <summary>The PreventionPolicy message (protobuf JSON) from the operator's file; short names accepted.</summary>

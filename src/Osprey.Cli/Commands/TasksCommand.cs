@@ -53,12 +53,22 @@ public static class TasksCommand
             {
                 throw new CliException("--password-file needs --run-as");
             }
-            using var client = global.Client(parse);
-            var created = await client.PostAsync("/api/v1/tasks", body, ct).ConfigureAwait(false);
-            var limit = parse.GetValue(waitFor) is { } w ? Durations.Parse(w) : TimeSpan.FromMinutes(10);
-            return await ShowCreatedAsync(client, created, parse.GetValue(wait) ? limit : null, parse.GetValue(global.Json), ct).ConfigureAwait(false);
+            return await SubmitAsync(global, parse, body, parse.GetValue(wait), parse.GetValue(waitFor), ct).ConfigureAwait(false);
         });
         return create;
+    }
+
+    /// <summary>
+    /// Creates the tasks of <paramref name="body"/> (POST /api/v1/tasks) and prints them, or, with <paramref name="wait"/>,
+    /// waits for them to end and prints their outcome; exit code 0 when every task completed, 4 when one did not.
+    /// </summary>
+    internal static async Task<int> SubmitAsync(
+        GlobalOptions global, ParseResult parse, Dictionary<string, object?> body, bool wait, string? waitTimeout, CancellationToken ct)
+    {
+        using var client = global.Client(parse);
+        var created = await client.PostAsync("/api/v1/tasks", body, ct).ConfigureAwait(false);
+        var limit = waitTimeout is { } w ? Durations.Parse(w) : TimeSpan.FromMinutes(10);
+        return await ShowCreatedAsync(client, created, wait ? limit : null, parse.GetValue(global.Json), ct).ConfigureAwait(false);
     }
 
     /// <summary>

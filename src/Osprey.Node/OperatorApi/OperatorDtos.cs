@@ -34,6 +34,8 @@ public sealed record AgentInfo
     /// <summary>Version of the prevention rule set the agent enforces (0: none), and its rule count.</summary>
     public ulong PreventionVersion { get; init; }
     public uint PreventionRules { get; init; }
+    /// <summary>When isolation releases itself (from the agent's last sync); null when it is off or lasts until released.</summary>
+    public DateTimeOffset? IsolationReleaseAt { get; init; }
     public string ConnectionState { get; init; } = "";
     public IReadOnlyList<string> CertificateErrors { get; init; } = [];
     public ulong AckedSequence { get; init; }

@@ -116,6 +116,7 @@ public static partial class OperatorEndpoints
             Isolation = status.Isolation.ToString(),
             PreventionVersion = status.PreventionVersion,
             PreventionRules = status.PreventionRules,
+            IsolationReleaseAt = status.IsolationReleaseAtUs > 0 ? NodeClock.FromUs(status.IsolationReleaseAtUs) : null,
             ConnectionState = status.ConnectionState,
             CertificateErrors = [.. status.CertificateErrors.Select(e => $"{NodeClock.FromUs(e.TimeUs):O} {e.Side} {e.NodeAddress}: {e.Message}")],
             AckedSequence = events.AckedSequence(a.AgentId),

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using Osprey.Contracts.Isolation;
 using Osprey.Contracts.V1;
 
 namespace Osprey.Node.Tasks;
@@ -45,6 +46,10 @@ public static class TaskCatalog
         {
             return $"the parameters of a {definition.Type} task are not valid JSON: {e.Message}";
         }
+        if (Problem(message) is { } problem)
+        {
+            return $"the parameters of a {definition.Type} task are not valid: {problem}";
+        }
         field.Accessor.SetValue(definition, message);
         return null;
     }
@@ -86,6 +91,12 @@ public static class TaskCatalog
         }
         return null;
     }
+    /// <summary>Checks beyond the message's shape, for the types whose agents would refuse the task anyway.</summary>
+    private static string? Problem(IMessage parameters) => parameters switch
+    {
+        IsolateParams isolate => ExclusionRule.From(isolate).Problem,
+        _ => null,
+    };
 
     /// <summary>The parameters as protobuf JSON (for showing a task).</summary>
     public static string ParamsJson(TaskDefinition definition)

@@ -6,9 +6,15 @@ using Osprey.Testing.Paths;
 
 namespace Osprey.Testing.Processes;
 
-/// <summary>A real osprey-agent process with its own state directory: enroll, run, SIGKILL, SIGTERM, status.</summary>
-public sealed class AgentProcess : IAsyncDisposable
+/// <summary>
+/// A real osprey-agent process with its own state directory: enroll, run, SIGKILL, SIGTERM, status. Given a network
+/// namespace, it runs inside it (<c>ip netns exec</c>); every agent a test starts may change the firewall only inside the
+/// namespace it was given, and none at all without one (the agent's OSPREY_AGENT_ISOLATION_NETNS guard).
+/// </summary>
+public sealed class AgentProcess(string? networkNamespace = null) : IAsyncDisposable
 {
+    private const string NoNamespace = "osprey-test-no-isolation";
+
     private readonly TempDirectory _state = new("osprey-e2e-agent");
     private readonly StringBuilder _log = new();
     private Process? _process;
@@ -63,7 +69,17 @@ public sealed class AgentProcess : IAsyncDisposable
     /// <summary>Runs the agent; tests log at Debug, benchmarks at the deployed level (Information).</summary>
     public void Start(string logLevel = "Debug")
     {
-        _process = new Process { StartInfo = CommandRunner.Start(AgentExecutable, ["run", "--state", StateDir], new Dictionary<string, string> { ["OSPREY_AGENT_LOG"] = logLevel }) };
+        var environment = new Dictionary<string, string>
+        {
+            ["OSPREY_AGENT_LOG"] = logLevel,
+            ["OSPREY_AGENT_ISOLATION_NETNS"] = networkNamespace ?? NoNamespace,
+        };
+        _process = new Process
+        {
+            StartInfo = networkNamespace is null
+                ? CommandRunner.Start(AgentExecutable, ["run", "--state", StateDir], environment)
+                : CommandRunner.Start("ip", ["netns", "exec", networkNamespace, AgentExecutable, "run", "--state", StateDir], environment),
+        };
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.Start();

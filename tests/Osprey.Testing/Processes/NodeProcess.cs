@@ -44,10 +44,13 @@ public sealed partial class NodeProcess : IAsyncDisposable
 
     public static string NodeExecutable => RepositoryPaths.Executable("Osprey.Node", "osprey-node");
 
-    public static async Task<NodeProcess> InitAsync(CancellationToken cancellationToken)
+    public static Task<NodeProcess> InitAsync(CancellationToken cancellationToken) => InitAsync("127.0.0.1", cancellationToken);
+
+    /// <summary>A node listening on <paramref name="listenAddress"/> (for example the machine side of a test network).</summary>
+    public static async Task<NodeProcess> InitAsync(string listenAddress, CancellationToken cancellationToken)
     {
         var dir = new TempDirectory("osprey-e2e-node");
-        var listen = string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{FreePort.Next()}");
+        var listen = string.Create(CultureInfo.InvariantCulture, $"{listenAddress}:{FreePort.Next()}");
         var init = await CommandRunner.RunAsync(NodeExecutable, ["init", "--data", dir.Path, "--listen", listen], cancellationToken: cancellationToken).ConfigureAwait(false);
         if (init.ExitCode != 0)
         {
