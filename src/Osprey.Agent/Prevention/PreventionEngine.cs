@@ -315,7 +315,17 @@ public sealed partial class PreventionEngine : IDisposable
             interpreter = Shebang(file);
             target = interpreter is null ? PreventionTarget.Executables : PreventionTarget.Scripts;
         }
-        else if (!IsElf(file))
+        else if (IsElf(file))
+        {
+            // Whatever the rules, opening an ELF file is allowed (its exec is decided on the open-exec event), and a
+            // rename does not change what it is: the kernel need not ask about its plain opens again until it changes.
+            if (Volatile.Read(ref _ignoreMarks) < _options.MaxIgnoreMarks && group.Ignore(fd, Fanotify.OpenPermission))
+            {
+                Interlocked.Increment(ref _ignoreMarks);
+            }
+            return (Fanotify.Allow, null);
+        }
+        else
         {
             var opener = ProcFs.ReadLink($"/proc/{pid}/exe");
             var isInterpreter = opener is not null && InterpreterName().IsMatch(Path.GetFileName(opener));
