@@ -11,7 +11,7 @@ namespace Osprey.Agent.Forensics;
 /// the SHA-256 of what was hashed, to compare with the key the node stored (a source that changed between the passes
 /// makes them differ).
 /// </summary>
-internal sealed class HashingReadStream : Stream
+internal sealed class HashingReadStream : Uplink.ReadOnlySeekableStream
 {
     private const int BlockBytes = 1 << 20;
     private readonly SafeFileHandle _handle;
@@ -21,7 +21,6 @@ internal sealed class HashingReadStream : Stream
     private byte[]? _block = ArrayPool<byte>.Shared.Rent(BlockBytes);
     private long _blockStart;
     private int _blockLength;
-    private long _position;
     private long _hashed;
 
     public HashingReadStream(SafeFileHandle handle, long length)
@@ -38,75 +37,37 @@ internal sealed class HashingReadStream : Stream
     /// <summary>MD5 and SHA-256 (lowercase hex) of the first whole in-order pass; null before one has ended.</summary>
     public (string Md5, string Sha256)? Completed { get; private set; }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
-
     public override long Length => _length;
-
-    public override long Position
-    {
-        get => _position;
-        set => _position = value is >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value));
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_block is null, this);
-        if (_position >= _length || buffer.IsEmpty)
+        if (Position >= _length || buffer.IsEmpty)
         {
             return 0;
         }
-        var count = (int)Math.Min(buffer.Length, _length - _position);
+        var count = (int)Math.Min(buffer.Length, _length - Position);
         var target = buffer[..count];
         if (count >= BlockBytes)
         {
-            ReadExactly(target, _position);
+            ReadExactly(target, Position);
         }
         else
         {
-            if (_position < _blockStart || _position >= _blockStart + _blockLength)
+            if (Position < _blockStart || Position >= _blockStart + _blockLength)
             {
-                _blockStart = _position;
-                _blockLength = (int)Math.Min(BlockBytes, _length - _position);
+                _blockStart = Position;
+                _blockLength = (int)Math.Min(BlockBytes, _length - Position);
                 ReadExactly(_block.AsSpan(0, _blockLength), _blockStart);
             }
-            count = Math.Min(count, (int)(_blockStart + _blockLength - _position));
+            count = Math.Min(count, (int)(_blockStart + _blockLength - Position));
             target = target[..count];
-            _block.AsSpan((int)(_position - _blockStart), count).CopyTo(target);
+            _block.AsSpan((int)(Position - _blockStart), count).CopyTo(target);
         }
-        Hash(target, _position);
-        _position += count;
+        Hash(target, Position);
+        Position += count;
         return count;
     }
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(Read(buffer.Span));
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => _position + offset,
-        _ => _length + offset,
-    };
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
