@@ -96,10 +96,11 @@ public static partial class OperatorEndpoints
                 Target = new TaskTarget { AgentIds = { agentId } },
                 CreatedBy = operatorName,
             };
-            if ((TaskCatalog.SetParams(definition, request.Params) ?? TaskCatalog.Prepare(definition)) is { } error)
+            if (TaskCatalog.SetParams(definition, request.Params) is { } error)
             {
                 return Problems.BadRequest(error);
             }
+            TaskCatalog.Stamp(definition);
             byte[]? secret = null;
             if (request.RunAs is { } account)
             {

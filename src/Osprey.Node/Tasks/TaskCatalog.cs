@@ -55,33 +55,16 @@ public static class TaskCatalog
     }
 
     /// <summary>
-    /// Checks that go beyond the parameters' shape, and stamps what the node decides, before a task is stored: a
-    /// prevention rule set must be valid as a whole (an agent never gets half of one) and gets its version (the node's
-    /// time of the change, so later sets have higher versions), time and author.
+    /// Stamps what the node decides before a task is stored: a prevention rule set gets its version (the node's time of
+    /// the change, so later sets have higher versions), time and author.
     /// </summary>
-    public static string? Prepare(TaskDefinition definition)
+    public static void Stamp(TaskDefinition definition)
     {
         if (definition.ParamsCase != TaskDefinition.ParamsOneofCase.Prevention)
         {
-            return null;
+            return;
         }
         var policy = definition.Prevention.Policy;
-        if (policy is null)
-        {
-            return "a prevention task needs a policy (its rule set; an empty rule list removes every rule)";
-        }
-        try
-        {
-            var rules = Contracts.Prevention.PreventionRuleSet.Compile(policy);
-            if (rules.Rejected.Count > 0)
-            {
-                return "the rule set was not applied; " + string.Join("; ", rules.Rejected.Select(r => r.Message));
-            }
-        }
-        catch (ArgumentException e)
-        {
-            return "the rule set was not applied: " + e.Message;
-        }
         policy.Version = (ulong)definition.CreatedUs;
         policy.UpdatedUs = definition.CreatedUs;
         policy.UpdatedBy = definition.CreatedBy;
@@ -89,14 +72,33 @@ public static class TaskCatalog
         {
             policy.PolicyId = "default";
         }
-        return null;
     }
+
     /// <summary>Checks beyond the message's shape, for the types whose agents would refuse the task anyway.</summary>
     private static string? Problem(IMessage parameters) => parameters switch
     {
         IsolateParams isolate => ExclusionRule.From(isolate).Problem,
+        PreventionParams prevention => PreventionProblem(prevention),
         _ => null,
     };
+
+    /// <summary>A prevention rule set must be valid as a whole: an agent never gets half of one.</summary>
+    private static string? PreventionProblem(PreventionParams parameters)
+    {
+        if (parameters.Policy is null)
+        {
+            return "a prevention task needs a policy (its rule set; an empty rule list removes every rule)";
+        }
+        try
+        {
+            var rules = Contracts.Prevention.PreventionRuleSet.Compile(parameters.Policy);
+            return rules.Rejected.Count > 0 ? "the rule set was not applied; " + string.Join("; ", rules.Rejected.Select(r => r.Message)) : null;
+        }
+        catch (ArgumentException e)
+        {
+            return "the rule set was not applied: " + e.Message;
+        }
+    }
 
     /// <summary>The parameters as protobuf JSON (for showing a task).</summary>
     public static string ParamsJson(TaskDefinition definition)
