@@ -319,10 +319,7 @@ public sealed partial class PreventionEngine : IDisposable
         {
             // Whatever the rules, opening an ELF file is allowed (its exec is decided on the open-exec event), and a
             // rename does not change what it is: the kernel need not ask about its plain opens again until it changes.
-            if (Volatile.Read(ref _ignoreMarks) < _options.MaxIgnoreMarks && group.Ignore(fd, Fanotify.OpenPermission))
-            {
-                Interlocked.Increment(ref _ignoreMarks);
-            }
+            TryIgnore(group, fd, Fanotify.OpenPermission);
             return (Fanotify.Allow, null);
         }
         else
@@ -355,7 +352,7 @@ public sealed partial class PreventionEngine : IDisposable
         {
             if (!pathReachable)
             {
-                IgnoreIfNoRuleCanMatch(group, rules, generation, fd, path, Hashes);
+                IgnoreIfNoRuleCanMatch(group, rules, generation, fd, path, covered ? target : null, Hashes);
             }
             return (Fanotify.Allow, null);
         }
@@ -372,28 +369,32 @@ public sealed partial class PreventionEngine : IDisposable
     /// match it until it changes: the kernel stops asking (the ignore mark goes when the file is modified). An ignore
     /// mark set while the rules were being replaced is taken back.
     /// </summary>
-    private void IgnoreIfNoRuleCanMatch(PermissionGroup group, PreventionRuleSet rules, long generation, int fd, string path, Func<(string, string)?> hashes)
+    private void IgnoreIfNoRuleCanMatch(
+        PermissionGroup group, PreventionRuleSet rules, long generation, int fd, string path, PreventionTarget? alreadyChecked, Func<(string, string)?> hashes)
     {
-        if (Volatile.Read(ref _ignoreMarks) >= _options.MaxIgnoreMarks)
-        {
-            return;
-        }
         foreach (var target in (ReadOnlySpan<PreventionTarget>)[PreventionTarget.Executables, PreventionTarget.Scripts, PreventionTarget.Documents])
         {
-            if (rules.Covers(target) && rules.Find(target, path, hashes) is not null)
+            if (target != alreadyChecked && rules.Covers(target) && rules.Find(target, path, hashes) is not null)
             {
                 return;
             }
         }
         var mask = group.Mask;
-        if (group.Ignore(fd, mask))
+        if (TryIgnore(group, fd, mask) && Interlocked.Read(ref _generation) != generation)
         {
-            Interlocked.Increment(ref _ignoreMarks);
-            if (Interlocked.Read(ref _generation) != generation)
-            {
-                group.Unignore(fd, mask);
-            }
+            group.Unignore(fd, mask);
         }
+    }
+
+    /// <summary>An ignore mark for <paramref name="mask"/> on the event's file, while the bound allows.</summary>
+    private bool TryIgnore(PermissionGroup group, int fd, ulong mask)
+    {
+        if (Volatile.Read(ref _ignoreMarks) >= _options.MaxIgnoreMarks || !group.Ignore(fd, mask))
+        {
+            return false;
+        }
+        Interlocked.Increment(ref _ignoreMarks);
+        return true;
     }
 
     private static bool IsElf(SafeFileHandle file)
