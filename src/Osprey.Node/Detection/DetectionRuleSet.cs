@@ -1,3 +1,4 @@
+using Osprey.Detection.Hunting;
 using Osprey.Detection.Sigma;
 using Osprey.Node.Storage;
 
@@ -13,6 +14,7 @@ public sealed partial class DetectionRuleSet(INodeStore store, ILogger<Detection
 
     // Compiled rules by ID with the text they came from, so a rebuild compiles only what changed.
     private readonly Dictionary<string, (string Content, CompiledSigmaRule Rule)> _compiled = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HuntingMatcher> _queries = new(StringComparer.Ordinal);
     private DetectionSnapshot _current = DetectionSnapshot.Empty;
 
     public DetectionSnapshot Current => Volatile.Read(ref _current);
@@ -51,15 +53,40 @@ public sealed partial class DetectionRuleSet(INodeStore store, ILogger<Detection
                 }
                 rules[known.Rule] = rule;
             }
-            var snapshot = new DetectionSnapshot(new SigmaEngine(rules.Keys), rules);
+            var custom = CustomMatchers();
+            var snapshot = new DetectionSnapshot(new SigmaEngine(rules.Keys), rules, custom);
             Volatile.Write(ref _current, snapshot);
-            LogRebuilt(logger, rules.Count);
+            LogRebuilt(logger, rules.Count, custom.Count);
             return snapshot;
         }
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Detection engine rebuilt with {Rules} enabled Sigma rules")]
-    private static partial void LogRebuilt(ILogger logger, int rules);
+    private List<(HuntingMatcher, StoredRule)> CustomMatchers()
+    {
+        var custom = new List<(HuntingMatcher, StoredRule)>();
+        foreach (var rule in store.ListRules(new RuleFilter { Kind = CustomRules.Kind, Status = "compiled", Enabled = true, Limit = int.MaxValue }))
+        {
+            if (!_queries.TryGetValue(rule.Content, out var matcher))
+            {
+                try
+                {
+                    matcher = HuntingMatcher.Compile(rule.Content);
+                }
+                catch (HuntingQueryException e)
+                {
+                    // The query language changed since the rule was saved (a newer build).
+                    LogRuleNoLongerCompiles(logger, rule.RuleId, e.Message);
+                    continue;
+                }
+                _queries[rule.Content] = matcher;
+            }
+            custom.Add((matcher, rule));
+        }
+        return custom;
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Detection engine rebuilt with {Rules} enabled Sigma rules and {Custom} custom rules")]
+    private static partial void LogRebuilt(ILogger logger, int rules, int custom);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Rule {RuleId} no longer compiles and is left out: {Message}")]
     private static partial void LogRuleNoLongerCompiles(ILogger logger, string ruleId, string message);

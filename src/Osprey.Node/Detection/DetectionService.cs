@@ -124,15 +124,24 @@ public sealed partial class DetectionService : IHostedService, IAsyncDisposable
             foreach (var e in work.Events)
             {
                 matches.Clear();
-                if (snapshot.Engine.Evaluate(e, matches) == 0)
-                {
-                    continue;
-                }
+                snapshot.Engine.Evaluate(e, matches);
                 foreach (var match in matches)
                 {
                     if (snapshot.Rules.TryGetValue(match.Rule, out var rule))
                     {
                         hits.Add(AlertHits.From(rule, e, work.AgentId));
+                    }
+                }
+                if (snapshot.Custom.Count > 0)
+                {
+                    // Custom rules read the event as the store keeps it, so they match what hunting finds.
+                    var record = StoredEventRecord.From(e, work.AgentId);
+                    foreach (var (matcher, rule) in snapshot.Custom)
+                    {
+                        if (matcher.Matches(record))
+                        {
+                            hits.Add(AlertHits.From(rule, e, work.AgentId));
+                        }
                     }
                 }
             }

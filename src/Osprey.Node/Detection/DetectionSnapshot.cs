@@ -1,10 +1,14 @@
+using Osprey.Detection.Hunting;
 using Osprey.Detection.Sigma;
 using Osprey.Node.Storage;
 
 namespace Osprey.Node.Detection;
 
-/// <summary>One immutable generation of the rule set: the engine and, for each compiled rule, its stored record.</summary>
-public sealed record DetectionSnapshot(SigmaEngine Engine, IReadOnlyDictionary<CompiledSigmaRule, StoredRule> Rules)
+/// <summary>
+/// One immutable generation of the rule set: the Sigma engine and, for each compiled Sigma rule, its stored record; and
+/// the custom rules (saved hunting queries) with theirs.
+/// </summary>
+public sealed record DetectionSnapshot(SigmaEngine Engine, IReadOnlyDictionary<CompiledSigmaRule, StoredRule> Rules, IReadOnlyList<(HuntingMatcher Matcher, StoredRule Rule)> Custom)
 {
-    public static readonly DetectionSnapshot Empty = new(new SigmaEngine([]), new Dictionary<CompiledSigmaRule, StoredRule>());
+    public static readonly DetectionSnapshot Empty = new(new SigmaEngine([]), new Dictionary<CompiledSigmaRule, StoredRule>(), []);
 }

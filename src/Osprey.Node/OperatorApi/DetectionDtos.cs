@@ -12,6 +12,13 @@ public sealed record RuleImportResponse(int Compiled, int Unsupported, int Inval
 /// <summary>One document of an imported file: compiled, unsupported or invalid, and why.</summary>
 public sealed record RuleImportOutcome(string RuleId, string Title, string Source, int Document, string Status, string? Reason, IReadOnlyList<string> Warnings);
 
+/// <summary>POST /api/v1/rules/custom (and PUT /api/v1/rules/custom/{id}): a hunting query saved as a detection rule.</summary>
+public sealed record CustomRuleRequest(
+    string? Title, string? Query, string? Importance, string? Confidence, IReadOnlyList<string>? Techniques, IReadOnlyList<string>? Tactics, string? Scope);
+
+/// <summary>POST /api/v1/rules/{id}/scope: "local" or "global".</summary>
+public sealed record RuleScopeRequest(string? Scope);
+
 /// <summary>A rule as listed and shown (<c>Content</c> only when shown).</summary>
 public sealed record RuleInfo
 {
@@ -27,6 +34,7 @@ public sealed record RuleInfo
     public IReadOnlyList<string> Techniques { get; init; } = [];
     public IReadOnlyList<string> Tactics { get; init; } = [];
     public bool Enabled { get; init; }
+    public string Scope { get; init; } = "local";
     public long Version { get; init; }
     public required string CreatedBy { get; init; }
     public DateTimeOffset CreatedAt { get; init; }

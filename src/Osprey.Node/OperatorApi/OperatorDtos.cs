@@ -152,6 +152,8 @@ public sealed record TaskReportInfo(DateTimeOffset ReceivedAt, string Status, Js
 [JsonSerializable(typeof(RuleImportResponse))]
 [JsonSerializable(typeof(IReadOnlyList<RuleInfo>))]
 [JsonSerializable(typeof(RuleInfo))]
+[JsonSerializable(typeof(CustomRuleRequest))]
+[JsonSerializable(typeof(RuleScopeRequest))]
 [JsonSerializable(typeof(IReadOnlyList<AlertInfo>))]
 [JsonSerializable(typeof(AlertInfo))]
 [JsonSerializable(typeof(AlertDetail))]

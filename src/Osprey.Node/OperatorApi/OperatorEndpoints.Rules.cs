@@ -112,6 +112,7 @@ public static partial class OperatorEndpoints
         Techniques = SplitList(r.Techniques),
         Tactics = SplitList(r.Tactics),
         Enabled = r.Enabled,
+        Scope = r.Scope,
         Version = r.Version,
         CreatedBy = r.CreatedBy,
         CreatedAt = NodeClock.FromUs(r.CreatedUs),

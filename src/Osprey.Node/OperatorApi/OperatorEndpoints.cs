@@ -35,6 +35,9 @@ public static partial class OperatorEndpoints
         api.MapGet("/rules/{id}", ShowRule).RequireRoles(RoleFilter.Readers);
         api.MapPost("/rules/{id}/enable", EnableRule).RequireRoles(RoleFilter.Officers);
         api.MapPost("/rules/{id}/disable", DisableRule).RequireRoles(RoleFilter.Officers);
+        api.MapPost("/rules/{id}/scope", SetRuleScope).RequireRoles(RoleFilter.Officers);
+        api.MapPost("/rules/custom", CreateCustomRule).RequireRoles(RoleFilter.Officers);
+        api.MapPut("/rules/custom/{id}", UpdateCustomRule).RequireRoles(RoleFilter.Officers);
         api.MapGet("/alerts", ListAlerts).RequireRoles(RoleFilter.Readers);
         api.MapGet("/alerts/{id}", ShowAlertAsync).RequireRoles(RoleFilter.Readers);
         api.MapPost("/alerts/{id}/assign", AssignAlert).RequireRoles(RoleFilter.Responders);

@@ -5,7 +5,7 @@ public sealed record StoredRule
 {
     public required string RuleId { get; init; }
 
-    /// <summary>"sigma" (later "ioc", "yara", "custom").</summary>
+    /// <summary>"sigma", "custom" (a saved hunting query), later "ioc" and "yara".</summary>
     public required string Kind { get; init; }
     public required string Title { get; init; }
 
@@ -26,11 +26,23 @@ public sealed record StoredRule
     public string Techniques { get; init; } = "";
     public string Tactics { get; init; } = "";
     public bool Enabled { get; init; }
+
+    /// <summary>"local" (this node only) or "global" (set on a primary node for every node it manages).</summary>
+    public string Scope { get; init; } = RuleScopes.Local;
     public long Version { get; init; }
     public required string CreatedBy { get; init; }
     public long CreatedUs { get; init; }
     public required string UpdatedBy { get; init; }
     public long UpdatedUs { get; init; }
+}
+
+/// <summary>Where a rule applies: on this node only, or (from a primary) on every node of the deployment.</summary>
+public static class RuleScopes
+{
+    public const string Local = "local";
+    public const string Global = "global";
+
+    public static bool IsValid(string? scope) => scope is Local or Global;
 }
 
 /// <summary>Which rules to list.</summary>

@@ -61,6 +61,7 @@ public interface INodeStore
     IReadOnlyList<StoredRule> ListRules(RuleFilter filter);
     StoredRule? GetRule(string ruleId);
     bool SetRuleEnabled(string ruleId, bool enabled, string by, long nowUs);
+    bool SetRuleScope(string ruleId, string scope, string by, long nowUs);
 
     /// <summary>
     /// Records matches in one transaction: a (rule, event) pair already linked is a duplicate; otherwise the open alert

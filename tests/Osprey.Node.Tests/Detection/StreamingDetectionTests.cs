@@ -6,6 +6,8 @@ using Osprey.Contracts.V1;
 using Osprey.Node.Tests.Support;
 using Osprey.Testing.Simulator;
 
+using static Osprey.Node.Tests.Detection.DetectionCalls;
+
 namespace Osprey.Node.Tests.Detection;
 
 /// <summary>Rules imported through the operator API, events sent as an agent sends them, alerts read back through the API.</summary>
@@ -70,48 +72,6 @@ public sealed class StreamingDetectionTests
         using var response = await client.PostAsJsonAsync("/api/v1/rules/import", new { kind = "sigma", files = files.Select(f => new { name = f.Name, content = f.Content }) }, Ct);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
         return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-    }
-
-    private static Event Exec(SimulatedAgent agent, ulong sequence, string commandLine, string image = "/bin/sh") => new()
-    {
-        EventId = Guid.NewGuid().ToString("D"),
-        Sequence = sequence,
-        Type = EventType.ProcessStart,
-        TimeUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
-        Device = new DeviceRef { HostName = "sim-host", AgentId = agent.AgentId, OsFamily = OsFamily.Linux },
-        User = new UserRef { Name = "root", Id = "0" },
-        Process = new ProcessRef { UniquePid = new string('b', 32), Pid = 4242, Name = Path.GetFileName(image), File = new FileRef { Path = image }, CommandLine = commandLine },
-        ProcessStart = new ProcessStartEvent { SpawnSyscall = "execve", Parent = new ProcessRef { UniquePid = new string('c', 32), Pid = 1, File = new FileRef { Path = "/usr/bin/bash" } } },
-    };
-
-    private static Event CronCreate(SimulatedAgent agent, ulong sequence, string path) => new()
-    {
-        EventId = Guid.NewGuid().ToString("D"),
-        Sequence = sequence,
-        Type = EventType.FileCreate,
-        TimeUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000,
-        Device = new DeviceRef { HostName = "sim-host", AgentId = agent.AgentId, OsFamily = OsFamily.Linux },
-        Process = new ProcessRef { UniquePid = new string('d', 32), Pid = 77, File = new FileRef { Path = "/usr/bin/touch" } },
-        FileCreate = new FileEvent { File = new FileRef { Path = path, Name = Path.GetFileName(path) }, Changes = { "created" } },
-    };
-
-    private static async Task<List<JsonElement>> AlertsAsync(HttpClient client, string query = "") =>
-        [.. (await client.GetFromJsonAsync<JsonElement>("/api/v1/alerts" + query, Ct)).EnumerateArray()];
-
-    /// <summary>Polls until <paramref name="done"/> holds for the alerts (5 s, the requirement end to end).</summary>
-    private static async Task<List<JsonElement>> WaitForAlertsAsync(HttpClient client, Func<List<JsonElement>, bool> done, string query = "")
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var alerts = await AlertsAsync(client, query);
-            if (done(alerts))
-            {
-                return alerts;
-            }
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"alerts after 5 s: {JsonSerializer.Serialize(alerts)}");
-            await Task.Delay(50, Ct);
-        }
     }
 
     [Fact]
@@ -235,12 +195,5 @@ public sealed class StreamingDetectionTests
         Assert.Contains(("oscar", "POST /api/v1/rules/import", 403), audit);
         Assert.Contains(("audrey", "POST /api/v1/alerts/{id}/comment", 403), audit);
         Assert.Contains(("admin", "POST /api/v1/rules/import", 200), audit);
-    }
-
-    private static async Task<string> CreateUserAsync(HttpClient admin, string name, string role)
-    {
-        using var response = await admin.PostAsJsonAsync("/api/v1/users", new { name, role }, Ct);
-        response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("token").GetString()!;
     }
 }
