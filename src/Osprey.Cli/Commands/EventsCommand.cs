@@ -17,7 +17,8 @@ public static class EventsCommand
         var sort = new Option<string>("--sort") { Description = "Field to sort by", DefaultValueFactory = _ => "EventTime" };
         var ascending = new Option<bool>("--asc") { Description = "Sort ascending (default: descending)" };
         var count = new Option<bool>("--count") { Description = "Only count the matching events" };
-        var search = new Command("search", "Search events with the hunting query language") { query, from, to, limit, sort, ascending, count };
+        var saveRule = new Option<string?>("--save-rule") { Description = "Also save the query as a custom detection rule with this title (see osprey rules create for its options)" };
+        var search = new Command("search", "Search events with the hunting query language") { query, from, to, limit, sort, ascending, count, saveRule };
         search.SetAction(async (parse, ct) =>
         {
             using var client = global.Client(parse);
@@ -32,6 +33,11 @@ public static class EventsCommand
                 countOnly = parse.GetValue(count),
             };
             var result = await client.PostAsync("/api/v1/events/search", body, ct).ConfigureAwait(false);
+            if (parse.GetValue(saveRule) is { } title)
+            {
+                // Saved only once the search accepted the query, so a rule is never a query hunting refuses.
+                await CustomRuleCommand.SaveAsync(client, title, parse.GetValue(query)!, ct).ConfigureAwait(false);
+            }
             if (parse.GetValue(count))
             {
                 if (parse.GetValue(global.Json))

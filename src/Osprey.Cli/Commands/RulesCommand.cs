@@ -4,14 +4,18 @@ using System.Text.Json;
 
 namespace Osprey.Cli.Commands;
 
-/// <summary>osprey rules import|list|show|enable|disable.</summary>
+/// <summary>osprey rules import|list|show|enable|disable|create|update|scope.</summary>
 public static class RulesCommand
 {
     // Requests stay well under the node's body limit (32 MiB by default) however large the directory.
     private const long MaxRequestChars = 8 * 1024 * 1024;
 
     public static Command Create(GlobalOptions global) =>
-        new("rules", "Detection rules") { ImportCommand(global), ListCommand(global), ShowCommand(global), EnableCommand(global, true), EnableCommand(global, false) };
+        new("rules", "Detection rules")
+        {
+            ImportCommand(global), ListCommand(global), ShowCommand(global), EnableCommand(global, true), EnableCommand(global, false),
+            CustomRuleCommand.Create(global), CustomRuleCommand.Update(global), CustomRuleCommand.Scope(global),
+        };
 
     private static Command ImportCommand(GlobalOptions global)
     {
@@ -97,7 +101,7 @@ public static class RulesCommand
 
     private static Command ListCommand(GlobalOptions global)
     {
-        var kind = new Option<string?>("--kind") { Description = "Only rules of this kind (sigma)" };
+        var kind = new Option<string?>("--kind") { Description = "Only rules of this kind (sigma, custom)" };
         var status = new Option<string?>("--status") { Description = "Only rules with this status (compiled, unsupported, invalid)" };
         var enabled = new Option<bool>("--enabled") { Description = "Only enabled rules" };
         var disabled = new Option<bool>("--disabled") { Description = "Only disabled rules" };
@@ -108,9 +112,9 @@ public static class RulesCommand
             var query = Query(("kind", parse.GetValue(kind)), ("status", parse.GetValue(status)), ("enabled", on));
             using var client = global.Client(parse);
             Output.Print(await client.GetAsync("/api/v1/rules" + query, ct).ConfigureAwait(false), parse.GetValue(global.Json),
-                Output.Column("RULE", "ruleId"), Output.Column("TITLE", "title"), Output.Column("STATUS", "status"), Output.Column("ENABLED", "enabled"),
+                Output.Column("RULE", "ruleId"), Output.Column("KIND", "kind"), Output.Column("TITLE", "title"), Output.Column("STATUS", "status"), Output.Column("ENABLED", "enabled"),
                 Output.Column("IMPORTANCE", "importance"), ("ATT&CK", r => string.Join(",", r.TryGetProperty("techniques", out var t) ? t.EnumerateArray().Select(x => x.GetString()) : [])),
-                Output.Column("SOURCE", "source"));
+                Output.Column("SCOPE", "scope"), Output.Column("SOURCE", "source"));
         });
         return list;
     }

@@ -23,12 +23,13 @@ public static partial class CustomRules
 
     /// <summary>
     /// Checks a definition whole and builds the rule, or says every problem: the rule is stored only when nothing is wrong.
-    /// <paramref name="existing"/> is the rule being replaced (its ID and creation are kept).
+    /// <paramref name="existing"/> is the rule being changed: its ID and creation are kept, and what the definition leaves
+    /// out (null) keeps its value.
     /// </summary>
     public static (StoredRule? Rule, IReadOnlyList<string> Problems) Build(Definition definition, StoredRule? existing, string by, long nowUs)
     {
         var problems = new List<string>();
-        var title = definition.Title?.Trim() ?? "";
+        var title = (definition.Title ?? existing?.Title)?.Trim() ?? "";
         if (title.Length is 0 or > MaxTitleLength || title.Any(char.IsControl))
         {
             problems.Add($"title: 1 to {MaxTitleLength} characters without control characters");
@@ -36,28 +37,28 @@ public static partial class CustomRules
         string? query = null;
         try
         {
-            query = HuntingMatcher.Compile(definition.Query ?? "").Query;
+            query = HuntingMatcher.Compile(definition.Query ?? existing?.Content ?? "").Query;
         }
         catch (HuntingQueryException e)
         {
             problems.Add("query: " + e.Message);
         }
-        var importance = definition.Importance ?? "medium";
+        var importance = definition.Importance ?? existing?.Importance ?? "medium";
         if (!Importances.Contains(importance, StringComparer.Ordinal))
         {
             problems.Add($"importance: one of {string.Join(", ", Importances)}");
         }
-        var confidence = definition.Confidence ?? "medium";
+        var confidence = definition.Confidence ?? existing?.Confidence ?? "medium";
         if (!Confidences.Contains(confidence, StringComparer.Ordinal))
         {
             problems.Add($"confidence: one of {string.Join(", ", Confidences)}");
         }
-        var techniques = (definition.Techniques ?? []).Select(t => t.Trim().ToUpperInvariant()).Distinct(StringComparer.Ordinal).ToList();
+        var techniques = (definition.Techniques ?? Split(existing?.Techniques)).Select(t => t.Trim().ToUpperInvariant()).Distinct(StringComparer.Ordinal).ToList();
         if (techniques.Count > MaxTags || techniques.Any(t => !TechniquePattern().IsMatch(t)))
         {
             problems.Add($"techniques: at most {MaxTags} MITRE ATT&CK technique IDs such as T1059 or T1059.004");
         }
-        var tactics = (definition.Tactics ?? []).Select(t => t.Trim().ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
+        var tactics = (definition.Tactics ?? Split(existing?.Tactics)).Select(t => t.Trim().ToLowerInvariant()).Distinct(StringComparer.Ordinal).ToList();
         if (tactics.Count > MaxTags || tactics.Any(t => !TacticPattern().IsMatch(t)))
         {
             problems.Add($"tactics: at most {MaxTags} MITRE ATT&CK tactic names such as execution or privilege-escalation");
@@ -91,6 +92,8 @@ public static partial class CustomRules
             UpdatedUs = nowUs,
         }, []);
     }
+
+    private static string[] Split(string? list) => string.IsNullOrEmpty(list) ? [] : list.Split(',');
 
     [GeneratedRegex(@"^T[0-9]{4}(\.[0-9]{3})?$")]
     private static partial Regex TechniquePattern();

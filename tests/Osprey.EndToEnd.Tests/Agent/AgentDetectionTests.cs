@@ -119,6 +119,42 @@ public sealed class AgentDetectionTests
         Assert.Contains(linked.EnumerateArray(), e => e.GetProperty("uniquePid").GetString() == pipe.GetProperty("uniquePid").GetString());
     }
 
+    [Fact]
+    public async Task AHuntingQuerySavedAsARule_FiresOnARealProcess_WithinFiveSeconds()
+    {
+        await using var run = await AgentOnNode.StartAsync(["process"], null, Ct);
+        var marker = "osprey-custom-" + Guid.NewGuid().ToString("N")[..8];
+        var query = $"EventType = \"ProcessStart\" AND ProcessName = \"sleep\" AND CommandLine CONTAINS \"{marker}\"";
+        var search = await run.Cli.RunAsync("events", "search", query, "--save-rule", "Sleep with the marker");
+        Assert.True(search.ExitCode == 0, search.ToString());
+        Assert.Contains("saved as custom rule custom-", search.Stderr, StringComparison.Ordinal);
+        var refused = await run.Cli.RunAsync("rules", "create", "--title", "broken", "--query", "CommandLine CONTAINS");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("expected a value after CONTAINS", refused.Stderr, StringComparison.Ordinal);
+        var listed = JsonDocument.Parse((await run.Cli.RunAsync("rules", "list", "--kind", "custom", "--json")).Stdout).RootElement;
+        var ruleId = Assert.Single(listed.EnumerateArray()).GetProperty("ruleId").GetString()!;
+        var update = await run.Cli.RunAsync("rules", "update", ruleId, "--importance", "critical", "--technique", "T1059");
+        Assert.True(update.ExitCode == 0, update.ToString());
+
+        var clock = Stopwatch.StartNew();
+        await RunShellAsync($"sleep 0.5 {marker} 2>/dev/null || sleep 0.5");
+        JsonElement? alert = null;
+        while (alert is null)
+        {
+            var list = await run.Cli.RunAsync("alerts", "list", "--json", "--rule", ruleId);
+            Assert.True(list.ExitCode == 0, list.ToString());
+            alert = JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray().Select(a => (JsonElement?)a.Clone()).FirstOrDefault();
+            Assert.True(alert is not null || clock.Elapsed <= Requirement, $"no alert of the custom rule within {Requirement.TotalSeconds} s");
+            await Task.Delay(alert is null ? 100 : 0, Ct);
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"custom rule alert visible {clock.ElapsedMilliseconds} ms after the process started");
+
+        Assert.Equal("custom", alert.Value.GetProperty("technology").GetString());
+        Assert.Equal("critical", alert.Value.GetProperty("importance").GetString());
+        Assert.Equal(["T1059"], alert.Value.GetProperty("techniques").EnumerateArray().Select(t => t.GetString()));
+        Assert.Contains(marker, alert.Value.GetProperty("summary").GetString(), StringComparison.Ordinal);
+    }
+
     private static async Task RunShellAsync(string command)
     {
         using var shell = Process.Start(new ProcessStartInfo("/bin/sh", ["-c", command]))!;
