@@ -78,6 +78,7 @@ public static class NodeHost
         app.MapAgentApi();
         app.MapOperatorApi();
         app.MapQuarantineApi();
+        app.MapIncidentApi();
         app.MapObjectStorage();
         app.MapGet("/health", () => Results.Ok("ok"));
         return app;

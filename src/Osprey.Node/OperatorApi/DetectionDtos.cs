@@ -68,6 +68,9 @@ public sealed record AlertInfo
     public bool Vip { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The incident the alert is grouped in, if any.</summary>
+    public string? IncidentId { get; init; }
 }
 
 /// <summary>GET /api/v1/alerts/{id}: the alert, its linked events (the first 1,000) and its comment history.</summary>

@@ -161,6 +161,12 @@ public sealed record TaskReportInfo(DateTimeOffset ReceivedAt, string Status, Js
 [JsonSerializable(typeof(AlertStatusRequest))]
 [JsonSerializable(typeof(AlertCommentRequest))]
 [JsonSerializable(typeof(VipRequest))]
+[JsonSerializable(typeof(CreateIncidentRequest))]
+[JsonSerializable(typeof(IncidentAlertsRequest))]
+[JsonSerializable(typeof(IncidentStatusRequest))]
+[JsonSerializable(typeof(IncidentInfo))]
+[JsonSerializable(typeof(IReadOnlyList<IncidentInfo>))]
+[JsonSerializable(typeof(IncidentDetail))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(Microsoft.AspNetCore.Http.HttpValidationProblemDetails))]
 internal sealed partial class OperatorJsonContext : JsonSerializerContext;

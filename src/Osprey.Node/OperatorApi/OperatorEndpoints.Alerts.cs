@@ -125,5 +125,6 @@ public static partial class OperatorEndpoints
         Vip = a.Vip,
         CreatedAt = NodeClock.FromUs(a.CreatedUs),
         UpdatedAt = NodeClock.FromUs(a.UpdatedUs),
+        IncidentId = a.IncidentId,
     };
 }

@@ -101,6 +101,9 @@ public sealed record AlertRecord
     public bool Vip { get; init; }
     public long CreatedUs { get; init; }
     public long UpdatedUs { get; init; }
+
+    /// <summary>The incident the alert is grouped in, if any.</summary>
+    public string? IncidentId { get; init; }
 }
 
 /// <summary>Which alerts to list, newest first.</summary>

@@ -77,6 +77,21 @@ public interface INodeStore
     bool SetAlertVip(string alertId, bool vip, long nowUs);
     bool AddAlertComment(string alertId, string author, string text, long nowUs);
 
+    /// <summary>Creates an incident grouping the alerts; nothing is stored unless every alert can join it.</summary>
+    IncidentOutcome CreateIncident(string incidentId, string title, IReadOnlyList<string> alertIds, string by, long nowUs);
+
+    /// <summary>Removes then adds alerts in one transaction; nothing changes unless all of it can be done.</summary>
+    IncidentOutcome ChangeIncidentAlerts(string incidentId, IReadOnlyList<string> add, IReadOnlyList<string> remove, string by, long nowUs);
+    IReadOnlyList<IncidentRecord> ListIncidents(IncidentFilter filter);
+    IncidentRecord? GetIncident(string incidentId);
+    IReadOnlyList<AlertRecord> IncidentAlerts(string incidentId);
+
+    /// <summary>Sets the status; when <paramref name="closeAlerts"/>, its alerts that are not closed are closed with it.</summary>
+    bool SetIncidentStatus(string incidentId, string status, bool closeAlerts, long nowUs);
+    bool AssignIncident(string incidentId, string? assignee, long nowUs);
+    bool AddIncidentComment(string incidentId, string author, string text, long nowUs);
+    IReadOnlyList<AlertCommentRecord> IncidentComments(string incidentId);
+
     /// <summary>Marks a host VIP (or not): its new alerts and its open ones carry the mark.</summary>
     void SetHostVip(string agentId, bool vip, string by, long nowUs);
     bool IsVipHost(string agentId);

@@ -29,7 +29,7 @@ public sealed partial class SqliteNodeStore
         "alert_id AS AlertId, rule_id AS RuleId, rule_title AS RuleTitle, technology AS Technology, importance AS Importance, confidence AS Confidence, " +
         "techniques AS Techniques, agent_id AS AgentId, host_name AS HostName, user_name AS UserName, unique_pid AS UniquePid, summary AS Summary, " +
         "day AS Day, first_us AS FirstUs, last_us AS LastUs, count AS Count, status AS Status, assignee AS Assignee, vip AS Vip, " +
-        "created_us AS CreatedUs, updated_us AS UpdatedUs";
+        "created_us AS CreatedUs, updated_us AS UpdatedUs, (SELECT incident_id FROM incident_alerts x WHERE x.alert_id = alerts.alert_id) AS IncidentId";
 
     public IReadOnlyList<(AlertChange Change, string? AlertId)> RecordDetections(IReadOnlyList<DetectionHit> hits, long nowUs)
     {
