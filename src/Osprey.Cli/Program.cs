@@ -21,6 +21,7 @@ internal static class Program
             QuarantineCommand.Create(global),
             RulesCommand.Create(global),
             AlertsCommand.Create(global),
+            IncidentsCommand.Create(global),
             IsolationCommand.Isolate(global),
             IsolationCommand.Release(global),
         };

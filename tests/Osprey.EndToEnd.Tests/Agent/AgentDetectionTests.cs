@@ -120,7 +120,7 @@ public sealed class AgentDetectionTests
     }
 
     [Fact]
-    public async Task AHuntingQuerySavedAsARule_FiresOnARealProcess_WithinFiveSeconds()
+    public async Task AHuntingQuerySavedAsARule_FiresOnARealProcess_WithinFiveSeconds_AndItsAlertJoinsAnIncident()
     {
         await using var run = await AgentOnNode.StartAsync(["process"], null, Ct);
         var marker = "osprey-custom-" + Guid.NewGuid().ToString("N")[..8];
@@ -153,6 +153,18 @@ public sealed class AgentDetectionTests
         Assert.Equal("critical", alert.Value.GetProperty("importance").GetString());
         Assert.Equal(["T1059"], alert.Value.GetProperty("techniques").EnumerateArray().Select(t => t.GetString()));
         Assert.Contains(marker, alert.Value.GetProperty("summary").GetString(), StringComparison.Ordinal);
+
+        // The alert grouped into an incident with the CLI, then closed with it.
+        var create = await run.Cli.RunAsync("incidents", "create", "--title", "Marker sleep", "--rule", ruleId, "--json");
+        Assert.True(create.ExitCode == 0, create.ToString());
+        var incidentId = JsonDocument.Parse(create.Stdout).RootElement.GetProperty("incidentId").GetString()!;
+        var close = await run.Cli.RunAsync("incidents", "status", incidentId, "closed");
+        Assert.True(close.ExitCode == 0, close.ToString());
+        var shown = JsonDocument.Parse((await run.Cli.RunAsync("incidents", "show", incidentId, "--json")).Stdout).RootElement;
+        Assert.Equal("critical", shown.GetProperty("incident").GetProperty("importance").GetString());
+        var grouped = Assert.Single(shown.GetProperty("alerts").EnumerateArray());
+        Assert.Equal(alert.Value.GetProperty("alertId").GetString(), grouped.GetProperty("alertId").GetString());
+        Assert.Equal("closed", grouped.GetProperty("status").GetString());
     }
 
     private static async Task RunShellAsync(string command)
