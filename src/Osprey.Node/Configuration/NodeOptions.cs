@@ -32,6 +32,9 @@ public sealed record NodeOptions
     /// <summary>Streaming detection on ingest: partitions, queue depth, the most ingest waits for room.</summary>
     public Detection.DetectionOptions Detection { get; init; } = new();
 
+    /// <summary>Alerts and the audit log to a SIEM (CEF over syslog, TCP or TLS).</summary>
+    public Export.ExportOptions Export { get; init; } = new();
+
     [JsonIgnore]
     public IPEndPoint ListenEndPoint => IPEndPoint.Parse(Listen);
 
@@ -65,6 +68,7 @@ public sealed record NodeOptions
         }
         errors.AddRange(Storage.Validate());
         errors.AddRange(Detection.Validate());
+        errors.AddRange(Export.Validate());
         return errors;
     }
 }

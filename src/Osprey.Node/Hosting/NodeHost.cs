@@ -68,6 +68,8 @@ public static class NodeHost
         services.AddOperatorApi();
         services.AddObjectStorage();
         services.AddDetection();
+        services.AddSingleton<Export.SiemExporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<Export.SiemExporter>());
 
         var app = builder.Build();
         app.Services.GetRequiredService<INodeStore>().Initialize();

@@ -96,6 +96,14 @@ public interface INodeStore
     void SetHostVip(string agentId, bool vip, string by, long nowUs);
     bool IsVipHost(string agentId);
 
+    /// <summary>Turns the log of alert changes the SIEM export reads on, or off (and empties it).</summary>
+    void SetAlertChangeLog(bool on);
+    long? ExportCursor(string stream);
+    void SetExportCursor(string stream, long position, long nowUs);
+    long ExportHead(string stream);
+    IReadOnlyList<(long Seq, string Change, AlertRecord Alert)> AlertChangesAfter(long after, int limit);
+    IReadOnlyList<AuditRecord> AuditAfter(long after, int limit);
+
     void AppendAudit(AuditRecord record);
     IReadOnlyList<AuditRecord> ListAudit(long sinceUs, int limit);
 }
