@@ -55,10 +55,10 @@ public static partial class OperatorEndpoints
     private static IResult AssignAlert(HttpContext http, string id, AssignAlertRequest request, INodeStore store, TimeProvider time)
     {
         OperatorAuthentication.Audit(http, id, $"assignee={request.Assignee}");
-        var assignee = string.IsNullOrWhiteSpace(request.Assignee) ? null : request.Assignee.Trim();
-        if (assignee is not null && store.GetUser(assignee) is null)
+        var (assignee, problem) = Assignee(request, store);
+        if (problem is not null)
         {
-            return Problems.BadRequest($"no user named '{assignee}'");
+            return problem;
         }
         return store.AssignAlert(id, assignee, time.NowUs()) ? Results.Ok(ToAlertInfo(store.GetAlert(id)!)) : Problems.NotFound($"no alert with ID {id}");
     }
@@ -77,9 +77,9 @@ public static partial class OperatorEndpoints
     {
         var text = request.Text?.Trim() ?? "";
         OperatorAuthentication.Audit(http, id, $"comment={text}");
-        if (text.Length is 0 or > MaxCommentLength)
+        if (CommentProblem(text) is { } problem)
         {
-            return Problems.BadRequest($"a comment is 1 to {MaxCommentLength} characters");
+            return problem;
         }
         return store.AddAlertComment(id, OperatorAuthentication.Current(http)!.Name, text, time.NowUs())
             ? Results.Ok(ToAlertInfo(store.GetAlert(id)!))
@@ -102,6 +102,16 @@ public static partial class OperatorEndpoints
         store.SetHostVip(id, request.Vip, OperatorAuthentication.Current(http)!.Name, time.NowUs());
         return Results.NoContent();
     }
+
+    /// <summary>The operator to assign (null: unassign), or the problem when there is no such user.</summary>
+    private static (string? Assignee, IResult? Problem) Assignee(AssignAlertRequest request, INodeStore store)
+    {
+        var assignee = string.IsNullOrWhiteSpace(request.Assignee) ? null : request.Assignee.Trim();
+        return assignee is not null && store.GetUser(assignee) is null ? (null, Problems.BadRequest($"no user named '{assignee}'")) : (assignee, null);
+    }
+
+    private static IResult? CommentProblem(string text) =>
+        text.Length is 0 or > MaxCommentLength ? Problems.BadRequest($"a comment is 1 to {MaxCommentLength} characters") : null;
 
     private static AlertInfo ToAlertInfo(AlertRecord a) => new()
     {

@@ -105,10 +105,10 @@ public static partial class OperatorEndpoints
     private static IResult AssignIncident(HttpContext http, string id, AssignAlertRequest request, INodeStore store, TimeProvider time)
     {
         OperatorAuthentication.Audit(http, id, $"assignee={request.Assignee}");
-        var assignee = string.IsNullOrWhiteSpace(request.Assignee) ? null : request.Assignee.Trim();
-        if (assignee is not null && store.GetUser(assignee) is null)
+        var (assignee, problem) = Assignee(request, store);
+        if (problem is not null)
         {
-            return Problems.BadRequest($"no user named '{assignee}'");
+            return problem;
         }
         return store.AssignIncident(id, assignee, time.NowUs()) ? Results.Ok(ToIncidentInfo(store.GetIncident(id)!)) : Problems.NotFound($"no incident with ID {id}");
     }
@@ -117,9 +117,9 @@ public static partial class OperatorEndpoints
     {
         var text = request.Text?.Trim() ?? "";
         OperatorAuthentication.Audit(http, id, $"comment={text}");
-        if (text.Length is 0 or > MaxCommentLength)
+        if (CommentProblem(text) is { } problem)
         {
-            return Problems.BadRequest($"a comment is 1 to {MaxCommentLength} characters");
+            return problem;
         }
         return store.AddIncidentComment(id, OperatorAuthentication.Current(http)!.Name, text, time.NowUs())
             ? Results.Ok(ToIncidentInfo(store.GetIncident(id)!))
