@@ -18,6 +18,9 @@ public static class IocLimits
     /// <summary>Longest id, document or search attribute.</summary>
     public const int MaxAttributeLength = 1024;
 
+    /// <summary>Most parse warnings listed for one document.</summary>
+    public const int MaxWarnings = 100;
+
     /// <summary>Time one regular expression may spend on one value when it needs the backtracking engine.</summary>
     public static readonly TimeSpan RegexTimeout = TimeSpan.FromMilliseconds(100);
 }

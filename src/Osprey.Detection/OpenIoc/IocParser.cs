@@ -231,7 +231,7 @@ public static class IocParser
             var type = IocValueTests.DataType(typeText);
             if (type is null)
             {
-                warnings.Add(string.Create(CultureInfo.InvariantCulture, $"line {LineOf(content)}: IndicatorItem '{id}': Content type '{typeText}' is unknown and read as a string"));
+                Warn(string.Create(CultureInfo.InvariantCulture, $"line {LineOf(content)}: IndicatorItem '{id}': Content type '{typeText}' is unknown and read as a string"));
             }
             var value = content.Value;
             if (value.Length > IocLimits.MaxContentLength)
@@ -271,13 +271,25 @@ public static class IocParser
                 }
                 else if (node is null)
                 {
-                    warnings.Add(string.Create(CultureInfo.InvariantCulture, $"line {LineOf(param)}: parameter '{parameter.Name}' refers to '{parameter.RefId}', which no node of the document has"));
+                    Warn(string.Create(CultureInfo.InvariantCulture, $"line {LineOf(param)}: parameter '{parameter.Name}' refers to '{parameter.RefId}', which no node of the document has"));
                 }
             }
             return list;
         }
 
         /// <summary>The node's id; a node without one is named by its line so a matched branch can still be named.</summary>
+        private void Warn(string warning)
+        {
+            if (warnings.Count < IocLimits.MaxWarnings)
+            {
+                warnings.Add(warning);
+            }
+            else if (warnings.Count == IocLimits.MaxWarnings)
+            {
+                warnings.Add($"more warnings left out (at most {IocLimits.MaxWarnings} are listed)");
+            }
+        }
+
         private string NodeId(XElement element)
         {
             if (_ordinal >= IocLimits.MaxNodes)
@@ -288,11 +300,11 @@ public static class IocParser
             if (string.IsNullOrWhiteSpace(id))
             {
                 id = string.Create(CultureInfo.InvariantCulture, $"line-{LineOf(element)}");
-                warnings.Add($"{id}: {element.Name.LocalName} has no id; it is named '{id}'");
+                Warn($"{id}: {element.Name.LocalName} has no id; it is named '{id}'");
             }
             else if (_byId.ContainsKey(id))
             {
-                warnings.Add(string.Create(CultureInfo.InvariantCulture, $"line {LineOf(element)}: the id '{id}' is used by more than one node"));
+                Warn(string.Create(CultureInfo.InvariantCulture, $"line {LineOf(element)}: the id '{id}' is used by more than one node"));
             }
             return id;
         }
