@@ -208,19 +208,20 @@ internal sealed class IocScanExecutor : ITaskExecutor
                 throw new TaskFailedException(22, string.Create(CultureInfo.InvariantCulture,
                     $"bounds too high: at most {IocScanDefaults.MaxObjectsPerIndicatorLimit} objects per indicator, {IocScanDefaults.MaxFilesLimit} files, depth {IocScanDefaults.MaxDepthLimit}"));
             }
-            if (p.FileRoots.Count > IocScanDefaults.MaxRoots || p.FileRoots.Any(r => !IsCleanAbsolute(r)))
+            if (p.FileRoots.Count > IocScanDefaults.MaxRoots)
             {
-                throw new TaskFailedException(22, $"file roots must be at most {IocScanDefaults.MaxRoots} absolute paths without '..'");
+                throw new TaskFailedException(22, $"at most {IocScanDefaults.MaxRoots} file roots");
+            }
+            if (p.FileRoots.Select(r => TaskPaths.Problem(r) is { } problem ? $"file root '{r}': {problem}" : null).FirstOrDefault(m => m is not null) is { } bad)
+            {
+                throw new TaskFailedException(22, bad);
             }
             return new Limits(
                 p.MaxObjectsPerIndicator > 0 ? (int)p.MaxObjectsPerIndicator : IocScanDefaults.MaxObjectsPerIndicator,
                 p.MaxFiles > 0 ? (int)p.MaxFiles : IocScanDefaults.MaxFiles,
                 p.MaxDepth > 0 ? (int)p.MaxDepth : IocScanDefaults.MaxDepth,
                 p.MaxHashBytes > 0 ? (long)Math.Min(p.MaxHashBytes, long.MaxValue) : IocScanDefaults.MaxHashBytes,
-                p.FileRoots.Count > 0 ? [.. p.FileRoots.Select(r => r.Length > 1 ? r.TrimEnd('/') : r)] : IocScanDefaults.FileRoots);
+                p.FileRoots.Count > 0 ? [.. p.FileRoots] : IocScanDefaults.FileRoots);
         }
-
-        private static bool IsCleanAbsolute(string path) =>
-            path.Length is > 0 and <= 4096 && path[0] == '/' && !path.Contains('\0', StringComparison.Ordinal) && !path.Split('/').Contains("..", StringComparer.Ordinal);
     }
 }
