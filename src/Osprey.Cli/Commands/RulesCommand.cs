@@ -19,22 +19,23 @@ public static class RulesCommand
 
     private static Command ImportCommand(GlobalOptions global)
     {
-        var kind = new Argument<string>("kind") { Description = "Rule kind: sigma" };
-        var path = new Argument<string>("path") { Description = "A rule file, or a directory (its .yml and .yaml files, recursively)" };
+        var kind = new Argument<string>("kind") { Description = "Rule kind: sigma or ioc" };
+        var path = new Argument<string>("path") { Description = "A rule file, or a directory (recursively: .yml and .yaml files for sigma, .ioc and .xml for ioc)" };
         var import = new Command("import", "Import rules; every rule is reported compiled, unsupported or invalid with the reason") { kind, path };
         import.SetAction(async (parse, ct) =>
         {
-            if (parse.GetValue(kind) != "sigma")
+            var ruleKind = parse.GetValue(kind)!;
+            if (!Extensions.TryGetValue(ruleKind, out var extensions))
             {
-                throw new CliException($"rules of kind '{parse.GetValue(kind)}' cannot be imported yet; kinds: sigma", 2);
+                throw new CliException($"rules of kind '{ruleKind}' cannot be imported yet; kinds: {string.Join(", ", Extensions.Keys)}", 2);
             }
-            var files = await ReadFilesAsync(parse.GetValue(path)!, ct).ConfigureAwait(false);
+            var files = await ReadFilesAsync(parse.GetValue(path)!, extensions, ct).ConfigureAwait(false);
             using var client = global.Client(parse);
             var outcomes = new List<JsonElement>();
             int compiled = 0, unsupported = 0, invalid = 0;
             foreach (var chunk in Chunks(files))
             {
-                var reply = await client.PostAsync("/api/v1/rules/import", new { kind = "sigma", files = chunk }, ct).ConfigureAwait(false);
+                var reply = await client.PostAsync("/api/v1/rules/import", new { kind = ruleKind, files = chunk }, ct).ConfigureAwait(false);
                 compiled += reply.GetProperty("compiled").GetInt32();
                 unsupported += reply.GetProperty("unsupported").GetInt32();
                 invalid += reply.GetProperty("invalid").GetInt32();
@@ -50,6 +51,10 @@ public static class RulesCommand
                 var where = o.GetProperty("document").GetInt32() == 0 ? o.Text("source") : $"{o.Text("source")} (document {o.GetProperty("document").GetInt32() + 1})";
                 var reason = o.Text("reason");
                 Console.WriteLine($"{where}: {o.Text("status")} '{o.Text("title")}' [{o.Text("ruleId")}]{(reason.Length > 0 ? ": " + reason : "")}");
+                foreach (var warning in o.TryGetProperty("warnings", out var warnings) ? warnings.EnumerateArray() : [])
+                {
+                    Console.WriteLine($"    warning: {warning.GetString()}");
+                }
             }
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{outcomes.Count} rules from {files.Count} files: {compiled} compiled, {unsupported} unsupported, {invalid} invalid"));
             return 0;
@@ -57,28 +62,43 @@ public static class RulesCommand
         return import;
     }
 
-    private static async Task<List<(string Name, string Content)>> ReadFilesAsync(string path, CancellationToken ct)
+    /// <summary>The kinds that can be imported and the file name endings of each searched in a directory.</summary>
+    internal static readonly Dictionary<string, string[]> Extensions = new(StringComparer.Ordinal)
+    {
+        ["sigma"] = [".yml", ".yaml"],
+        ["ioc"] = [".ioc", ".xml"],
+    };
+
+    private static async Task<List<(string Name, string Content)>> ReadFilesAsync(string path, string[] extensions, CancellationToken ct)
+    {
+        var files = new List<(string, string)>();
+        foreach (var (name, file) in RuleFiles(path, extensions))
+        {
+            files.Add((name, await File.ReadAllTextAsync(file, ct).ConfigureAwait(false)));
+        }
+        return files;
+    }
+
+    /// <summary>
+    /// The file <paramref name="path"/> names, or the files under the directory ending in one of <paramref name="extensions"/>
+    /// (names relative to it, sorted); a missing path or an empty directory is an error.
+    /// </summary>
+    internal static List<(string Name, string Path)> RuleFiles(string path, string[] extensions)
     {
         if (File.Exists(path))
         {
-            return [(Path.GetFileName(path), await File.ReadAllTextAsync(path, ct).ConfigureAwait(false))];
+            return [(Path.GetFileName(path), path)];
         }
         if (!Directory.Exists(path))
         {
             throw new CliException($"no file or directory '{path}'", 2);
         }
-        var files = new List<(string, string)>();
-        foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal))
-        {
-            files.Add((Path.GetRelativePath(path, file), await File.ReadAllTextAsync(file, ct).ConfigureAwait(false)));
-        }
-        if (files.Count == 0)
-        {
-            throw new CliException($"no .yml or .yaml files under '{path}'", 2);
-        }
-        return files;
+        var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+            .Where(f => extensions.Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
+            .Order(StringComparer.Ordinal)
+            .Select(f => (Path.GetRelativePath(path, f), f))
+            .ToList();
+        return files.Count > 0 ? files : throw new CliException($"no {string.Join(" or ", extensions)} files under '{path}'", 2);
     }
 
     private static IEnumerable<List<object>> Chunks(List<(string Name, string Content)> files)
@@ -101,7 +121,7 @@ public static class RulesCommand
 
     private static Command ListCommand(GlobalOptions global)
     {
-        var kind = new Option<string?>("--kind") { Description = "Only rules of this kind (sigma, custom)" };
+        var kind = new Option<string?>("--kind") { Description = "Only rules of this kind (sigma, ioc, yara, custom)" };
         var status = new Option<string?>("--status") { Description = "Only rules with this status (compiled, unsupported, invalid)" };
         var enabled = new Option<bool>("--enabled") { Description = "Only enabled rules" };
         var disabled = new Option<bool>("--disabled") { Description = "Only disabled rules" };

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Osprey.Cli.Commands;
 
 /// <summary>osprey tasks create|list|show|cancel.</summary>
-public static class TasksCommand
+public static partial class TasksCommand
 {
     private static readonly string[] EndStates = ["completed", "failed", "cancelled", "timeout", "paused"];
 
@@ -27,18 +27,21 @@ public static class TasksCommand
         var passwordFile = new Option<string?>("--password-file") { Description = "File holding the run-as password (sealed at once, never shown again)" };
         var wait = new Option<bool>("--wait") { Description = "Wait for the tasks to end, showing progress" };
         var waitFor = new Option<string?>("--wait-timeout") { Description = "Give up waiting after this long (default 10m)" };
+        var (ioc, ruleIds) = IocScanOptions();
         var create = new Command("create", "Create a task for one or more agents")
         {
-            type, agents, all, parameters, param, at, cron, until, timeout, runAs, passwordFile, wait, waitFor,
+            type, agents, all, parameters, param, at, cron, until, timeout, runAs, passwordFile, wait, waitFor, ioc, ruleIds,
         };
         create.SetAction(async (parse, ct) =>
         {
+            var taskParams = Params(parse.GetValue(parameters), parse.GetValue(param) ?? []);
+            await AddIocFilesAsync(global, parse, parse.GetValue(type)!, parse.GetValue(ioc) ?? [], parse.GetValue(ruleIds) ?? [], taskParams, ct).ConfigureAwait(false);
             var body = new Dictionary<string, object?>
             {
                 ["type"] = parse.GetValue(type),
                 ["agents"] = parse.GetValue(agents) ?? [],
                 ["all"] = parse.GetValue(all),
-                ["params"] = Params(parse.GetValue(parameters), parse.GetValue(param) ?? []),
+                ["params"] = taskParams,
                 ["startAt"] = parse.GetValue(at),
                 ["cron"] = parse.GetValue(cron),
                 ["endAt"] = parse.GetValue(until),
@@ -202,6 +205,11 @@ public static class TasksCommand
         }
         foreach (var property in last.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Object))
         {
+            if (property.Name == "iocScan")
+            {
+                PrintIocScan(property.Value);
+                continue;
+            }
             CliJson.Print(property.Value, Console.Out);
         }
     }

@@ -1,6 +1,6 @@
 namespace Osprey.Node.OperatorApi;
 
-/// <summary>POST /api/v1/rules/import: the files' contents (a directory is many files); <c>Kind</c> is "sigma".</summary>
+/// <summary>POST /api/v1/rules/import: the files' contents (a directory is many files); <c>Kind</c> is "sigma" or "ioc".</summary>
 public sealed record RuleImportRequest(string Kind, IReadOnlyList<RuleFile> Files);
 
 /// <summary>One imported file: its name (shown with each rule) and its text.</summary>

@@ -15,9 +15,9 @@ public static partial class OperatorEndpoints
     {
         var files = request.Files ?? [];
         OperatorAuthentication.Audit(http, request.Kind ?? "", $"files={files.Count}: {string.Join(", ", files.Take(20).Select(f => f.Name))}");
-        if (!string.Equals(request.Kind, SigmaImport.Kind, StringComparison.Ordinal))
+        if (request.Kind is not (SigmaImport.Kind or IocImport.Kind))
         {
-            return Problems.BadRequest($"rules of kind '{request.Kind}' cannot be imported yet; kinds: {SigmaImport.Kind}");
+            return Problems.BadRequest($"rules of kind '{request.Kind}' cannot be imported yet; kinds: {SigmaImport.Kind}, {IocImport.Kind}");
         }
         if (files.Count is 0 or > MaxRuleFiles)
         {
@@ -29,6 +29,16 @@ public static partial class OperatorEndpoints
         }
         var by = OperatorAuthentication.Current(http)!.Name;
         var now = time.NowUs();
+        var outcomes = request.Kind == IocImport.Kind ? ImportIocRules(files, store, by, now) : ImportSigmaRules(files, store, rules, by, now);
+        var counts = outcomes.CountBy(o => o.Status).ToDictionary(StringComparer.Ordinal);
+        var response = new RuleImportResponse(counts.GetValueOrDefault("compiled"), counts.GetValueOrDefault("unsupported"), counts.GetValueOrDefault("invalid"), outcomes);
+        OperatorAuthentication.Audit(http, request.Kind!, string.Create(CultureInfo.InvariantCulture,
+            $"files={files.Count} compiled={response.Compiled} unsupported={response.Unsupported} invalid={response.Invalid}: {string.Join(", ", files.Take(20).Select(f => f.Name))}"));
+        return Results.Ok(response);
+    }
+
+    private static List<RuleImportOutcome> ImportSigmaRules(IReadOnlyList<RuleFile> files, INodeStore store, DetectionRuleSet rules, string by, long now)
+    {
         var compiler = new SigmaCompiler();
         var stored = new List<StoredRule>();
         var outcomes = new List<RuleImportOutcome>();
@@ -52,11 +62,7 @@ public static partial class OperatorEndpoints
             rules.Remember(ruleId, content, rule);
         }
         rules.Rebuild();
-        var counts = outcomes.CountBy(o => o.Status).ToDictionary(StringComparer.Ordinal);
-        var response = new RuleImportResponse(counts.GetValueOrDefault("compiled"), counts.GetValueOrDefault("unsupported"), counts.GetValueOrDefault("invalid"), outcomes);
-        OperatorAuthentication.Audit(http, request.Kind!, string.Create(CultureInfo.InvariantCulture,
-            $"files={files.Count} compiled={response.Compiled} unsupported={response.Unsupported} invalid={response.Invalid}: {string.Join(", ", files.Take(20).Select(f => f.Name))}"));
-        return Results.Ok(response);
+        return outcomes;
     }
 
     private static IResult ListRules(INodeStore store, string? kind, string? status, bool? enabled, int? limit) =>

@@ -56,10 +56,15 @@ public static class TaskCatalog
 
     /// <summary>
     /// Stamps what the node decides before a task is stored: a prevention rule set gets its version (the node's time of
-    /// the change, so later sets have higher versions), time and author.
+    /// the change, so later sets have higher versions), time and author; an IOC file gets the SHA-256 of its content.
     /// </summary>
     public static void Stamp(TaskDefinition definition)
     {
+        if (definition.ParamsCase == TaskDefinition.ParamsOneofCase.IocScan)
+        {
+            IocScanCheck.Stamp(definition.IocScan);
+            return;
+        }
         if (definition.ParamsCase != TaskDefinition.ParamsOneofCase.Prevention)
         {
             return;
@@ -79,6 +84,7 @@ public static class TaskCatalog
     {
         IsolateParams isolate => ExclusionRule.From(isolate).Problem,
         PreventionParams prevention => PreventionProblem(prevention),
+        IocScanParams iocScan => IocScanCheck.Problem(iocScan),
         _ => null,
     };
 

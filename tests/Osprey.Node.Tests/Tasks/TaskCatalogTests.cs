@@ -30,5 +30,43 @@ public sealed class TaskCatalogTests
         Assert.Equal(TaskDefinition.ParamsOneofCase.None, definition.ParamsCase);
     }
 
+    private const string Ioc = """<OpenIOC xmlns="http://openioc.org/schemas/OpenIOC_1.1" id="d"><criteria><Indicator operator="OR" id="t"><IndicatorItem id="i" condition="is"><Context search="ProcessItem/name"/><Content>x</Content></IndicatorItem></Indicator></criteria></OpenIOC>""";
+
+    [Fact]
+    public void IocScan_WithAParsableFile_IsSet_AndStampedWithItsSha256()
+    {
+        var definition = new TaskDefinition { Type = "ioc-scan" };
+        var error = TaskCatalog.SetParams(definition, IocParams(Ioc, "\"maxFiles\": 1000, \"fileRoots\": [\"/srv\"]"));
+        Assert.Null(error);
+        TaskCatalog.Stamp(definition);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Ioc))), definition.IocScan.IocFiles[0].Sha256);
+    }
+
+    [Theory]
+    [InlineData("<OpenIOC/>", "", "not an OpenIOC document")]
+    [InlineData(Ioc, "\"maxFiles\": 99000000", "bounds too high")]
+    [InlineData(Ioc, "\"fileRoots\": [\"tmp\"]", "is not an absolute path")]
+    [InlineData(Ioc, "\"fileRoots\": [\"/tmp/../etc\"]", "is not an absolute path")]
+    public void IocScan_WithABadFileOrBound_IsRefusedAndNothingSet(string ioc, string more, string message)
+    {
+        var definition = new TaskDefinition { Type = "ioc-scan" };
+        var error = TaskCatalog.SetParams(definition, IocParams(ioc, more));
+        Assert.NotNull(error);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Equal(TaskDefinition.ParamsOneofCase.None, definition.ParamsCase);
+    }
+
+    [Fact]
+    public void IocScan_WithoutFiles_OrWithAWrongSha256_IsRefused()
+    {
+        Assert.Contains("1 to 1000 IOC files", TaskCatalog.SetParams(new TaskDefinition { Type = "ioc-scan" }, Json("{}")), StringComparison.Ordinal);
+        var content = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Ioc));
+        var wrong = Json($$"""{"iocFiles":[{"name":"a.ioc","content":"{{content}}","sha256":"{{new string('0', 64)}}"}]}""");
+        Assert.Contains("does not match its sha256", TaskCatalog.SetParams(new TaskDefinition { Type = "ioc-scan" }, wrong), StringComparison.Ordinal);
+    }
+
+    private static JsonElement IocParams(string ioc, string more) =>
+        Json($$"""{"iocFiles":[{"name":"a.ioc","content":"{{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(ioc))}}"}]{{(more.Length > 0 ? ", " + more : "")}}}""");
+
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
 }

@@ -1,0 +1,33 @@
+using System.Globalization;
+using Osprey.Contracts.V1;
+using Osprey.Detection.OpenIoc;
+
+namespace Osprey.Agent.Tasks.IocScan;
+
+/// <summary>An object read from the live system for an IOC scan: its term values, and the message reporting it.</summary>
+internal abstract class ScanObject : IIocObject
+{
+    public abstract string Document { get; }
+
+    public IReadOnlyList<string>? Values(string search)
+    {
+        var prefix = Document.Length;
+        if (search.Length <= prefix + 1 || search[prefix] != '/' || !search.StartsWith(Document, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        return Term(search[(prefix + 1)..].ToLowerInvariant());
+    }
+
+    /// <summary>The values of a term named in lower case without the item type ("md5sum"); null when the object has none.</summary>
+    protected abstract IReadOnlyList<string>? Term(string term);
+
+    public abstract IocObject ToProto();
+
+    protected static IReadOnlyList<string>? One(string? value) => string.IsNullOrEmpty(value) ? null : [value];
+
+    protected static IReadOnlyList<string> One(long value) => [value.ToString(CultureInfo.InvariantCulture)];
+
+    protected static IReadOnlyList<string>? Time(long us) =>
+        us <= 0 ? null : [DateTimeOffset.FromUnixTimeMilliseconds(us / 1000).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)];
+}
