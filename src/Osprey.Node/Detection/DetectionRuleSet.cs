@@ -1,4 +1,5 @@
 using Osprey.Detection.Hunting;
+using Osprey.Detection.OpenIoc;
 using Osprey.Detection.Sigma;
 using Osprey.Node.Storage;
 
@@ -15,6 +16,7 @@ public sealed partial class DetectionRuleSet(INodeStore store, ILogger<Detection
     // Compiled rules by ID with the text they came from, so a rebuild compiles only what changed.
     private readonly Dictionary<string, (string Content, CompiledSigmaRule Rule)> _compiled = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HuntingMatcher> _queries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Content, IocDocument Document)> _iocs = new(StringComparer.Ordinal);
     private DetectionSnapshot _current = DetectionSnapshot.Empty;
 
     public DetectionSnapshot Current => Volatile.Read(ref _current);
@@ -54,9 +56,10 @@ public sealed partial class DetectionRuleSet(INodeStore store, ILogger<Detection
                 rules[known.Rule] = rule;
             }
             var custom = CustomMatchers();
-            var snapshot = new DetectionSnapshot(new SigmaEngine(rules.Keys), rules, custom);
+            var ioc = new IocRuleIndex(IocDocuments());
+            var snapshot = new DetectionSnapshot(new SigmaEngine(rules.Keys), rules, custom, ioc);
             Volatile.Write(ref _current, snapshot);
-            LogRebuilt(logger, rules.Count, custom.Count);
+            LogRebuilt(logger, rules.Count, custom.Count, ioc.Entries.Count);
             return snapshot;
         }
     }
@@ -85,8 +88,36 @@ public sealed partial class DetectionRuleSet(INodeStore store, ILogger<Detection
         return custom;
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Detection engine rebuilt with {Rules} enabled Sigma rules and {Custom} custom rules")]
-    private static partial void LogRebuilt(ILogger logger, int rules, int custom);
+    /// <summary>The enabled IOC rules, parsed (each once per text).</summary>
+    public List<(IocDocument, StoredRule)> IocDocuments(IEnumerable<string>? ruleIds = null)
+    {
+        var wanted = ruleIds?.ToHashSet(StringComparer.Ordinal);
+        var documents = new List<(IocDocument, StoredRule)>();
+        lock (_rebuild)
+        {
+            foreach (var rule in store.ListRules(new RuleFilter { Kind = IocImport.Kind, Status = "compiled", Enabled = wanted is null ? true : null, Limit = int.MaxValue }))
+            {
+                if (wanted is not null && !wanted.Contains(rule.RuleId))
+                {
+                    continue;
+                }
+                if (!_iocs.TryGetValue(rule.RuleId, out var known) || !string.Equals(known.Content, rule.Content, StringComparison.Ordinal))
+                {
+                    if (IocParser.Parse(rule.Content, rule.SourceName).Document is not { } document)
+                    {
+                        LogRuleNoLongerCompiles(logger, rule.RuleId, "the OpenIOC document no longer parses");
+                        continue;
+                    }
+                    _iocs[rule.RuleId] = known = (rule.Content, document);
+                }
+                documents.Add((known.Document, rule));
+            }
+        }
+        return documents;
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Detection engine rebuilt with {Rules} enabled Sigma rules, {Custom} custom rules and {Indicators} IOC indicators")]
+    private static partial void LogRebuilt(ILogger logger, int rules, int custom, int indicators);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Rule {RuleId} no longer compiles and is left out: {Message}")]
     private static partial void LogRuleNoLongerCompiles(ILogger logger, string ruleId, string message);

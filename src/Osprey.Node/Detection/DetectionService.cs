@@ -132,6 +132,14 @@ public sealed partial class DetectionService : IHostedService, IAsyncDisposable
                         hits.Add(AlertHits.From(rule, e, work.AgentId));
                     }
                 }
+                if (!snapshot.Ioc.IsEmpty && EventIocObjects.From(e) is { Count: > 0 } objects)
+                {
+                    // One alert link per rule and event, whichever of its indicators matched.
+                    foreach (var rule in snapshot.Ioc.Match(objects).Select(m => m.Entry.Rule).DistinctBy(r => r.RuleId))
+                    {
+                        hits.Add(AlertHits.From(rule, e, work.AgentId));
+                    }
+                }
                 if (snapshot.Custom.Count > 0)
                 {
                     // Custom rules read the event as the store keeps it, so they match what hunting finds.

@@ -6,6 +6,7 @@ public static class DetectionServiceCollectionExtensions
     public static IServiceCollection AddDetection(this IServiceCollection services)
     {
         services.AddSingleton<DetectionRuleSet>();
+        services.AddSingleton<IocRetroScan>();
         services.AddSingleton<DetectionService>();
         services.AddHostedService(sp => sp.GetRequiredService<DetectionService>());
         return services;

@@ -90,3 +90,22 @@ public sealed record AlertCommentRequest(string Text);
 
 /// <summary>POST /api/v1/alerts/{id}/vip and /api/v1/agents/{id}/vip.</summary>
 public sealed record VipRequest(bool Vip);
+
+/// <summary>POST /api/v1/rules/ioc/retro: IOC rules (the enabled ones when none is named) over the stored events in a time range.</summary>
+public sealed record IocRetroRequest(IReadOnlyList<string>? RuleIds, DateTimeOffset? From, DateTimeOffset? To);
+
+/// <summary>What a retrospective IOC pass found: events selected by the rules' values, events matched, alerts, per indicator.</summary>
+public sealed record IocRetroResponse(
+    int Rules, long Candidates, long Matched, long AlertsCreated, long AlertsUpdated, long ElapsedMs, IReadOnlyList<IocIndicatorCount> Indicators);
+
+/// <summary>How many events one indicator matched.</summary>
+public sealed record IocIndicatorCount(string RuleId, string IndicatorId, long Events);
+
+/// <summary>POST /api/v1/events/search-ioc: hunting with an uploaded OpenIOC file (not stored as a rule).</summary>
+public sealed record IocSearchRequest(string? Name, string? Content, DateTimeOffset? From, DateTimeOffset? To, int? Limit);
+
+/// <summary>An event an uploaded IOC matched: the top-level indicator and the IDs of the branch that matched in it.</summary>
+public sealed record IocSearchEvent(string EventId, string AgentId, string EventType, DateTimeOffset Time, string Host, string IndicatorId, IReadOnlyList<string> Branch, string Summary);
+
+/// <summary>The events an uploaded IOC matched, with the terms it has that telemetry cannot answer.</summary>
+public sealed record IocSearchResponse(IocRetroResponse Scan, IReadOnlyList<IocSearchEvent> Events, bool Truncated, IReadOnlyList<string> Warnings);

@@ -30,6 +30,11 @@ public static partial class OperatorEndpoints
         var by = OperatorAuthentication.Current(http)!.Name;
         var now = time.NowUs();
         var outcomes = request.Kind == IocImport.Kind ? ImportIocRules(files, store, by, now) : ImportSigmaRules(files, store, rules, by, now);
+        if (request.Kind == IocImport.Kind)
+        {
+            // IOC rules run on the stream too.
+            rules.Rebuild();
+        }
         var counts = outcomes.CountBy(o => o.Status).ToDictionary(StringComparer.Ordinal);
         var response = new RuleImportResponse(counts.GetValueOrDefault("compiled"), counts.GetValueOrDefault("unsupported"), counts.GetValueOrDefault("invalid"), outcomes);
         OperatorAuthentication.Audit(http, request.Kind!, string.Create(CultureInfo.InvariantCulture,

@@ -37,6 +37,8 @@ public static partial class OperatorEndpoints
         api.MapPost("/rules/{id}/disable", DisableRule).RequireRoles(RoleFilter.Officers);
         api.MapPost("/rules/{id}/scope", SetRuleScope).RequireRoles(RoleFilter.Officers);
         api.MapPost("/rules/custom", CreateCustomRule).RequireRoles(RoleFilter.Officers);
+        api.MapPost("/rules/ioc/retro", RetroIocAsync).RequireRoles(RoleFilter.Officers);
+        api.MapPost("/events/search-ioc", SearchIocAsync).RequireRoles(RoleFilter.Readers);
         api.MapPut("/rules/custom/{id}", UpdateCustomRule).RequireRoles(RoleFilter.Officers);
         api.MapGet("/alerts", ListAlerts).RequireRoles(RoleFilter.Readers);
         api.MapGet("/alerts/{id}", ShowAlertAsync).RequireRoles(RoleFilter.Readers);

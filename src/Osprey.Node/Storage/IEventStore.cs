@@ -20,6 +20,9 @@ public interface IEventStore : IAsyncDisposable
 
     Task<long> CountAsync(EventQuery query, CancellationToken cancellationToken);
 
+    /// <summary>The events a retrospective scan selects (agent and serialized event), oldest day first.</summary>
+    IAsyncEnumerable<(string AgentId, byte[] Body)> ScanAsync(EventScan scan, CancellationToken cancellationToken);
+
     Task<ProcessTree> ProcessTreeAsync(string uniquePid, int maxEventsPerProcess, CancellationToken cancellationToken);
 
     /// <summary>Drops day partitions older than the retention age or beyond the size bound; returns how many.</summary>

@@ -1,0 +1,75 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+
+namespace Osprey.Node.Storage;
+
+// Retrospective scans: candidate events by value lists on typed columns, read with their serialized bodies.
+public sealed partial class SqliteEventStore
+{
+    public async IAsyncEnumerable<(string AgentId, byte[] Body)> ScanAsync(EventScan scan, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (scan.IsEmpty)
+        {
+            yield break;
+        }
+        var terms = new List<string>();
+        var parameters = new List<(string Name, string Json)>();
+        foreach (var (column, values) in scan.Texts.Where(t => t.Value.Count > 0))
+        {
+            CheckColumn(EventScan.TextColumns, column);
+            var name = "$p" + parameters.Count;
+            // Hashes are stored in lower case: compared exactly, their indexes serve.
+            terms.Add(column is "md5" or "sha256"
+                ? $"e.{column} IN (SELECT value FROM json_each({name}))"
+                : $"e.{column} COLLATE NOCASE IN (SELECT value FROM json_each({name}))");
+            parameters.Add((name, JsonSerializer.Serialize(column is "md5" or "sha256" ? [.. values.Select(v => v.ToLowerInvariant())] : values.ToArray(), ExportJsonContext.Default.StringArray)));
+        }
+        foreach (var (column, values) in scan.Numbers.Where(n => n.Value.Count > 0))
+        {
+            CheckColumn(EventScan.NumberColumns, column);
+            var name = "$p" + parameters.Count;
+            terms.Add($"e.{column} IN (SELECT value FROM json_each({name}))");
+            parameters.Add((name, "[" + string.Join(',', values) + "]"));
+        }
+        if (scan.EventTypes.Count > 0)
+        {
+            var name = "$p" + parameters.Count;
+            terms.Add($"e.event_type IN (SELECT value FROM json_each({name}))");
+            parameters.Add((name, JsonSerializer.Serialize(scan.EventTypes.ToArray(), ExportJsonContext.Default.StringArray)));
+        }
+        var range = TimeRange(new EventQuery { FromUs = scan.FromUs, ToUs = scan.ToUs });
+        await using var connection = SqliteConnections.Open(_path);
+        foreach (var partition in PartitionsIn(scan.FromUs, scan.ToUs, descending: false))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText =
+                $"SELECT e.agent_id, b.body FROM {partition} AS e JOIN {BodyTable(partition)} AS b ON b.id = e.id " +
+                $"WHERE {range.Replace("event_time", "e.event_time", StringComparison.Ordinal)} AND ({string.Join(" OR ", terms)}) ORDER BY e.event_time, e.id";
+            foreach (var (name, json) in parameters)
+            {
+                command.Parameters.AddWithValue(name, json);
+            }
+            if (scan.FromUs is { } from)
+            {
+                command.Parameters.AddWithValue("$from", from);
+            }
+            if (scan.ToUs is { } to)
+            {
+                command.Parameters.AddWithValue("$to", to);
+            }
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return (reader.GetString(0), (byte[])reader.GetValue(1));
+            }
+        }
+    }
+
+    private static void CheckColumn(IReadOnlySet<string> allowed, string column)
+    {
+        if (!allowed.Contains(column))
+        {
+            throw new ArgumentException($"'{column}' is not a column a scan can name", nameof(column));
+        }
+    }
+}
