@@ -16,7 +16,7 @@ namespace Osprey.Bench;
 /// </summary>
 public static class QueryBenchmark
 {
-    private const string NeedleSha256 = "5e1ec7ed5e1ec7ed5e1ec7ed5e1ec7ed5e1ec7ed5e1ec7ed5e1ec7ed5e1ec7ed";
+    internal const string NeedleSha256 = "5e1ec7ed5e1ec7ed5e1ec7ed5e1ec7ed5e1ec7ed5e1ec7ed5e1ec7ed5e1ec7ed";
     private const string NeedleCommand = "needle-7f3a9c --exfiltrate";
 
     public static async Task<int> RunAsync(long total, int days, string? dataDir, CancellationToken cancellationToken)
@@ -81,7 +81,7 @@ public static class QueryBenchmark
         return 0;
     }
 
-    private static async Task<string> FillAsync(SqliteEventStore store, long total, long startUs, long endUs, CancellationToken cancellationToken)
+    internal static async Task<string> FillAsync(SqliteEventStore store, long total, long startUs, long endUs, CancellationToken cancellationToken)
     {
         const int Agents = 10, BatchSize = 4096;
         var perAgent = total / Agents;
