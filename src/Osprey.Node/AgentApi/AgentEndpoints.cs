@@ -201,6 +201,7 @@ public static class AgentEndpoints
             if (store.AddReport(report.TaskId, agentId, now, report.Status, report.ToByteArray()))
             {
                 QuarantineIndex.Apply(store, agentId, report, now);
+                ScanReportAlerts.Apply(store, agentId, report, now);
             }
         }
         return Results.NoContent();
