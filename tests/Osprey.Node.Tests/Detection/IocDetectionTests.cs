@@ -125,4 +125,39 @@ public sealed class IocDetectionTests
         using var missing = await client.PostAsJsonAsync("/api/v1/rules/ioc/retro", new { ruleIds = new[] { "ioc-nope" } }, Ct);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
+
+    [Fact]
+    public async Task AnIocScanReport_RaisesAnAlertPerDetectedIndicator_UnderTheImportedRule()
+    {
+        await using var node = await TestNode.StartAsync();
+        using var client = node.Operator();
+        using var agent = await node.EnrollAsync();
+        var rule = (await ImportAsync(client)).GetProperty("rules")[0].GetProperty("ruleId").GetString();
+        var content = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Rules));
+        using var created = await client.PostAsJsonAsync("/api/v1/tasks", new
+        {
+            type = "ioc-scan",
+            agents = new[] { agent.AgentId },
+            @params = new { iocFiles = new[] { new { name = "miner.ioc", content } } },
+        }, Ct);
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync(Ct));
+        var task = Assert.Single((await agent.SyncAsync(new SyncRequest(), Ct)).Tasks);
+
+        var result = new IocScanResult
+        {
+            Indicators =
+            {
+                new IndicatorResult { IocFileName = "miner.ioc", IndicatorId = "root", Detected = true, MatchedBranch = { "root", "hash" }, Objects = { new IocObject { File = new FileItem { FullPath = "/tmp/.x/run", Md5 = Md5 } } } },
+            },
+        };
+        var report = new TaskReport { TaskId = task.TaskId, Status = "completed", CompletedUs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000, Run = 1, IocScan = result };
+        await agent.CallAsync("/agent/v1/reports", new TaskReportBatch { Reports = { report } }, false, Ct);
+
+        var alert = Assert.Single(await AlertsAsync(client));
+        Assert.Equal(rule, alert.GetProperty("ruleId").GetString());
+        Assert.Equal("ioc", alert.GetProperty("technology").GetString());
+        Assert.Equal(agent.AgentId, alert.GetProperty("agentId").GetString());
+        Assert.Contains("root > hash", alert.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Contains("/tmp/.x/run", alert.GetProperty("summary").GetString(), StringComparison.Ordinal);
+    }
 }
