@@ -30,7 +30,7 @@ internal static class IocScanBenchmark
 
     private static int Run(string? path, int fileCount, int rounds, bool live, CancellationToken cancellationToken)
     {
-        path ??= DefaultIocs();
+        path ??= CorporaPaths.Require("openioc");
         var parseClock = Stopwatch.StartNew();
         var parsed = IocParser.ParsePath(path);
         parseClock.Stop();
@@ -125,14 +125,6 @@ internal static class IocScanBenchmark
             objects.Add(new BenchObject("DnsEntryItem", ("Host", $"host{i}.example.net"), ("RecordName", $"host{i}.example.net")));
         }
         return objects;
-    }
-
-    private static string DefaultIocs()
-    {
-        var configured = Environment.GetEnvironmentVariable("OSPREY_CORPORA");
-        var corpora = string.IsNullOrEmpty(configured) ? Path.Combine(RepositoryPaths.Root, "..", "shared", "corpora") : configured;
-        var iocs = Path.GetFullPath(Path.Combine(corpora, "openioc"));
-        return Directory.Exists(iocs) ? iocs : throw new DirectoryNotFoundException($"no OpenIOC files at {iocs}; pass --iocs DIR or set OSPREY_CORPORA");
     }
 
     private sealed class BenchObject(string document, params (string Term, string Value)[] values) : IIocObject
