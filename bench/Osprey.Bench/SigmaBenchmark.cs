@@ -122,13 +122,7 @@ public static class SigmaBenchmark
         return (clock.Elapsed.TotalSeconds, found, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore, cpu.TotalSeconds);
     }
 
-    internal static string DefaultRules()
-    {
-        var configured = Environment.GetEnvironmentVariable("OSPREY_CORPORA");
-        var corpora = string.IsNullOrEmpty(configured) ? Path.Combine(RepositoryPaths.Root, "..", "shared", "corpora") : configured;
-        var rules = Path.GetFullPath(Path.Combine(corpora, "sigma", "linux"));
-        return Directory.Exists(rules) ? rules : throw new DirectoryNotFoundException($"no Sigma rules at {rules}; pass --rules DIR or set OSPREY_CORPORA");
-    }
+    internal static string DefaultRules() => CorporaPaths.Require(Path.Combine("sigma", "linux"));
 
     private static string Snake(EventType type) => string.Concat(type.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 

@@ -72,7 +72,7 @@ public sealed class HostInfo(string agentId, ProcessIdentity identity, TimeProvi
     /// <summary>The scheme, host and port of a node URL (its "base part").</summary>
     private static string BaseAddress(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Authority) : url;
 
-    private static (string Name, string Version) ReadOsRelease()
+    internal static (string Name, string Version) ReadOsRelease()
     {
         string name = "Linux", version = Environment.OSVersion.Version.ToString();
         try

@@ -14,6 +14,9 @@ public sealed class IocEvaluator(IocTermCatalog terms)
     /// <summary>Objects reported per indicator when the caller gives no bound.</summary>
     public const int DefaultMaxObjects = 100;
 
+    // Up to this many candidates an equality is tested on each; beyond, through the term's index.
+    private const int IndexWorthwhile = 64;
+
     public IocTermCatalog Terms => terms;
 
     /// <summary>Evaluates one top-level indicator.</summary>
@@ -136,7 +139,23 @@ public sealed class IocEvaluator(IocTermCatalog terms)
         var candidates = objects.Of(item.Document);
         var matched = new Dictionary<int, int[]>();
         var branch = IocBranch.Of(item.Ordinal);
-        if (restriction is not null && restriction.TryGetValue(item.Document, out var only))
+        var only = restriction is not null && restriction.TryGetValue(item.Document, out var allowed) ? allowed : null;
+        // An equality is answered by the term's index (a hash among a hundred thousand files at once), unless an
+        // enclosing AND already narrowed the candidates to few, or to some whose term is costly to read (file hashes).
+        var useIndex = item.EqualityKey is not null
+            && (only is null || (only.Count > IndexWorthwhile && terms.Find(item.Search) is not { Costly: true }));
+        if (useIndex)
+        {
+            var column = objects.Column(item.Document, item.Search);
+            foreach (var index in objects.WithValue(item.Document, item.Search, item.EqualityKey!))
+            {
+                if ((only is null || only.Contains(index)) && item.Holds(column[index]))
+                {
+                    matched[index] = branch;
+                }
+            }
+        }
+        else if (only is not null)
         {
             foreach (var index in only)
             {
@@ -148,9 +167,10 @@ public sealed class IocEvaluator(IocTermCatalog terms)
         }
         else
         {
-            for (var index = 0; index < candidates.Count; index++)
+            var column = objects.Column(item.Document, item.Search);
+            for (var index = 0; index < column.Count; index++)
             {
-                if (item.Holds(candidates[index].Values(item.Search)))
+                if (item.Holds(column[index]))
                 {
                     matched[index] = branch;
                 }

@@ -56,16 +56,18 @@ public sealed class IocItem : IocNode
             return false;
         }
         var any = false;
-        foreach (var value in values)
+        for (var i = 0; i < values.Count && !any; i++)
         {
-            if (ValueTest.Test(value))
-            {
-                any = true;
-                break;
-            }
+            any = ValueTest.Test(values[i]);
         }
         return any != Negate;
     }
+
+    /// <summary>
+    /// The value an object's term must have for the item to hold, when the item is a plain equality (is, not negated,
+    /// on text or a hash) that a lookup in an index of the term's values can answer; null otherwise.
+    /// </summary>
+    public string? EqualityKey => !Negate && ValueTest is TextTest { Condition: IocCondition.Is } text ? text.Content : null;
 
     /// <summary>Values on which a regular expression ran out of time.</summary>
     public long RegexTimeouts => ValueTest is RegexTest regex ? regex.Timeouts : 0;

@@ -3,6 +3,10 @@ namespace Osprey.Detection.OpenIoc;
 /// <summary>is / contains / starts-with / ends-with on the text of the value.</summary>
 internal sealed class TextTest(IocCondition condition, string content, StringComparison comparison) : IocValueTest
 {
+    public IocCondition Condition => condition;
+
+    public string Content => content;
+
     public override bool Test(string value) => condition switch
     {
         IocCondition.Is => value.Equals(content, comparison),

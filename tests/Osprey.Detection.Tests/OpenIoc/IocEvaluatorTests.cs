@@ -144,6 +144,24 @@ public sealed class IocEvaluatorTests
     }
 
     [Fact]
+    public void Equalities_OverManyObjects_AgreeWithTestingEachObject()
+    {
+        // Equalities are answered from an index of the term's values; narrowed by an AND or not, the answer must be the one a scan of every object gives.
+        var many = Enumerable.Range(0, 500).Select(i => (IIocObject)new IocTestObject("ProcessItem",
+            ("name", i % 2 == 0 ? "Worker" : "worker"), ("pid", i.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Username", i % 5 == 0 ? "root" : "alice"))).ToArray();
+        var set = new IocObjectSet(many);
+        IocIndicatorOutcome Eval(string indicator) => Evaluator.Evaluate(Parse(Document11(indicator)).Indicators[0], set, maxObjects: 1000);
+
+        Assert.Equal(500, Eval(Indicator("OR", "t", Item("is", "ProcessItem/name", "WORKER"))).Objects.Count);
+        Assert.Equal(250, Eval(Indicator("OR", "t", Item("is", "ProcessItem/name", "worker", preserveCase: true))).Objects.Count);
+        Assert.Equal(50, Eval(Indicator("AND", "t", Item("is", "ProcessItem/name", "Worker", preserveCase: true), Item("is", "ProcessItem/Username", "root"))).Objects.Count);
+        var one = Assert.Single(Eval(Indicator("AND", "t", Item("is", "ProcessItem/Username", "root"), Item("is", "ProcessItem/pid", "35", "int"))).Objects);
+        Assert.Equal(["35"], one.Values("ProcessItem/pid"));
+        Assert.Empty(Eval(Indicator("AND", "t", Item("is", "ProcessItem/Username", "root"), Item("is", "ProcessItem/pid", "36"))).Objects);
+        Assert.Equal(400, Eval(Indicator("OR", "t", Item("is", "ProcessItem/Username", "root", negate: true))).Objects.Count);
+    }
+
+    [Fact]
     public void OpenIoc10_ContainsnotAndIsnot_AndTheTopIndicatorIsTheDefinitionsOne()
     {
         var document = Parse(Document10(Indicator("AND", "top-10",

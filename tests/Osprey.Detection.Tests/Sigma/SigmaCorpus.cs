@@ -12,21 +12,7 @@ internal static class SigmaCorpus
 {
     private static readonly Lazy<IReadOnlyList<SigmaCompileResult>> Compiled = new(() => new SigmaCompiler().CompileDirectory(LinuxRules));
 
-    public static string Root
-    {
-        get
-        {
-            var configured = Environment.GetEnvironmentVariable("OSPREY_CORPORA");
-            var root = string.IsNullOrEmpty(configured) ? Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "..", "shared", "corpora")) : configured;
-            var sigma = Path.Combine(root, "sigma");
-            if (!Directory.Exists(sigma))
-            {
-                throw new DirectoryNotFoundException($"the Sigma corpus is missing: no {sigma} (set OSPREY_CORPORA to the corpora folder, or put it at ../shared/corpora beside the repository)");
-            }
-
-            return root;
-        }
-    }
+    public static string Root => Path.GetDirectoryName(CorporaPaths.Require("sigma"))!;
 
     public static string LinuxRules => Path.Combine(Root, "sigma", "linux");
 

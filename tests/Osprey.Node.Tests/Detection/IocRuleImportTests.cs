@@ -68,8 +68,7 @@ public sealed class IocRuleImportTests
     [Fact]
     public async Task Import_TheWholeCorpus_EveryFileParses()
     {
-        var root = Path.GetFullPath(Path.Combine(RepositoryPaths.Root, "..", "shared", "corpora", "openioc"));
-        Assert.True(Directory.Exists(root), $"the OpenIOC corpus is missing: no {root}");
+        var root = CorporaPaths.Require("openioc");
         var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".ioc", StringComparison.Ordinal) || f.EndsWith(".ioc.xml", StringComparison.Ordinal))
             .Select(f => (Path.GetRelativePath(root, f), File.ReadAllText(f))).ToArray();

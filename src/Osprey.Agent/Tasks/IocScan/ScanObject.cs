@@ -16,8 +16,18 @@ internal abstract class ScanObject : IIocObject
         {
             return null;
         }
-        return Term(search[(prefix + 1)..].ToLowerInvariant());
+        if (TermKeys.Count > MaxTermKeys)
+        {
+            TermKeys.Clear();
+        }
+        return Term(TermKeys.GetOrAdd(search, static (s, p) => s[(p + 1)..].ToLowerInvariant(), prefix));
     }
+
+    private const int MaxTermKeys = 4096;
+
+    // Term names by search path, so reading a term costs a lookup instead of two new strings; bounded by the terms
+    // indicators name (IOC files are bounded), and cleared if an unusual stream of them grows it.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> TermKeys = new(StringComparer.Ordinal);
 
     /// <summary>The values of a term named in lower case without the item type ("md5sum"); null when the object has none.</summary>
     protected abstract IReadOnlyList<string>? Term(string term);

@@ -19,26 +19,20 @@ internal sealed class SystemInfoObject : ScanObject
 
     public override IocObject ToProto() => new() { SystemInfo = _item.Clone() };
 
-    /// <summary>Reads the device: /proc/sys/kernel (host name, domain, kernel), /etc/os-release, the network interfaces.</summary>
+    /// <summary>Reads the device: /proc/sys/kernel (host name, domain, kernel), the OS as the agent reports it, the network interfaces.</summary>
     public static SystemInfoObject Read()
     {
         var fullName = ReadTrimmed("/proc/sys/kernel/hostname");
         var dot = fullName.IndexOf('.', StringComparison.Ordinal);
         var host = dot > 0 ? fullName[..dot] : fullName;
         var domain = ReadTrimmed("/proc/sys/kernel/domainname") is { Length: > 0 } d && d != "(none)" ? d : dot > 0 ? fullName[(dot + 1)..] : "";
-        var release = OsRelease("/etc/os-release");
-        var item = new SystemInfoItem
-        {
-            HostName = host,
-            Domain = domain,
-            OsName = release.GetValueOrDefault("NAME", "Linux"),
-            OsVersion = release.GetValueOrDefault("VERSION_ID", ReadTrimmed("/proc/sys/kernel/osrelease")),
-        };
+        var (osName, osVersion) = Hosting.HostInfo.ReadOsRelease();
+        var item = new SystemInfoItem { HostName = host, Domain = domain, OsName = osName, OsVersion = osVersion };
         var info = new SystemInfoObject(item);
         info.Set("hostname", host);
         info.Set("domain", domain);
         info.Set("os", item.OsName);
-        info.Set("productname", release.GetValueOrDefault("PRETTY_NAME", item.OsName));
+        info.Set("productname", $"{osName} {osVersion}");
         info.Set("version", item.OsVersion);
         info.Set("kernelversion", ReadTrimmed("/proc/sys/kernel/osrelease"));
         info.Set("platform", "linux");
@@ -96,20 +90,5 @@ internal sealed class SystemInfoObject : ScanObject
         {
             return "";
         }
-    }
-
-    /// <summary>KEY=value and KEY="value" lines of os-release(5).</summary>
-    private static Dictionary<string, string> OsRelease(string path)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in ReadTrimmed(path).Split('\n'))
-        {
-            var equals = line.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0)
-            {
-                values[line[..equals].Trim()] = line[(equals + 1)..].Trim().Trim('"', '\'');
-            }
-        }
-        return values;
     }
 }

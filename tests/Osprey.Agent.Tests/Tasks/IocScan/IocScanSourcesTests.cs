@@ -106,7 +106,7 @@ public sealed class IocScanSourcesTests
     [Fact]
     public void Roots_CoveredByAnotherRoot_AreDropped()
     {
-        var roots = IocScanExecutor.Deduplicate([new("/tmp", 16), new("/tmp/a/b", 3), new("/tmp/a/b", 0), new("/etc", 0), new("/etc/cron.d", 0), new("/", 1), new("/x/y", 0)]);
+        var roots = IocScanner.Deduplicate([new("/tmp", 16), new("/tmp/a/b", 3), new("/tmp/a/b", 0), new("/etc", 0), new("/etc/cron.d", 0), new("/", 1), new("/x/y", 0)]);
         Assert.Equal([new WalkRoot("/", 1), new WalkRoot("/etc/cron.d", 0), new WalkRoot("/tmp", 16), new WalkRoot("/x/y", 0)], roots.OrderBy(r => r.Path, StringComparer.Ordinal));
     }
 }
