@@ -51,6 +51,10 @@ public static class YaraTreeScan
                 }
             }, sink, stop.Token);
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A scanning thread failed and stopped the walk: its exception is the one to throw.
+        }
         finally
         {
             queue.CompleteAdding();
