@@ -23,5 +23,6 @@ internal static class TaskExecutors
         new RamImageExecutor(),
         new IsolateExecutor(),
         new ReleaseExecutor(),
+        new YaraScanExecutor(),
     ];
 }

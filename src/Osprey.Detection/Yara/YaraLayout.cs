@@ -44,15 +44,15 @@ internal static unsafe class YaraLayout
     private const int MatchNext = 40;
     private const int MatchIsPrivate = 52;
 
-    /// <summary>The public (not private) rules of a compiled set, as (namespace, identifier).</summary>
-    public static List<(string Namespace, string Rule)> PublicRules(nint rules)
+    /// <summary>The public (not private) rules of a compiled set.</summary>
+    public static List<YaraRuleInfo> PublicRules(nint rules)
     {
-        var names = new List<(string, string)>();
+        var names = new List<YaraRuleInfo>();
         for (var rule = *(nint*)(rules + RulesTable); (*(int*)(rule + RuleFlags) & RuleFlagsNull) == 0; rule += RuleSize)
         {
             if ((*(int*)(rule + RuleFlags) & RuleFlagsPrivate) == 0)
             {
-                names.Add((YaraText.FromUtf8(RuleNamespaceOf(rule)), YaraText.FromUtf8(RuleIdentifierOf(rule))));
+                names.Add(new YaraRuleInfo(YaraText.FromUtf8(RuleNamespaceOf(rule)), YaraText.FromUtf8(RuleIdentifierOf(rule)), YaraText.Tags(RuleTagsOf(rule))));
             }
         }
         return names;

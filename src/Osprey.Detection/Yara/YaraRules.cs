@@ -15,7 +15,7 @@ public sealed class YaraRules : IDisposable
         handle.DangerousAddRef(ref added);
         try
         {
-            RuleCount = YaraLayout.PublicRules(handle.DangerousGetHandle()).Count;
+            Rules = YaraLayout.PublicRules(handle.DangerousGetHandle());
         }
         finally
         {
@@ -28,8 +28,10 @@ public sealed class YaraRules : IDisposable
 
     public IReadOnlyList<YaraDiagnostic> Warnings { get; }
 
-    /// <summary>The public (reportable) rules in the set.</summary>
-    public int RuleCount { get; }
+    /// <summary>The public (reportable) rules in the set, in compile order.</summary>
+    public IReadOnlyList<YaraRuleInfo> Rules { get; }
+
+    public int RuleCount => Rules.Count;
 
     internal YaraRulesHandle Handle { get; }
 

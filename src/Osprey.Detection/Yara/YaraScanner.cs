@@ -58,7 +58,10 @@ public sealed unsafe class YaraScanner : IDisposable
     /// Scans a regular file; a symbolic link as the last component is not followed (the outcome is then
     /// <see cref="YaraErrors.CouldNotOpenFile"/>, as it is for anything that is not a regular file).
     /// </summary>
-    public YaraScanOutcome ScanFile(string path)
+    public YaraScanOutcome ScanFile(string path) => ScanFile(path, null);
+
+    /// <summary>Scans a regular file with the given external variables (null: those of the file itself).</summary>
+    public YaraScanOutcome ScanFile(string path, YaraExternals? externals)
     {
         var fd = YaraPosix.OpenAt(YaraPosix.AtFdCwd, path, YaraPosix.OReadOnly | YaraPosix.ONoFollow | YaraPosix.ONonBlock | YaraPosix.OCloExec | YaraPosix.ONoCtty);
         if (fd < 0)
@@ -71,7 +74,7 @@ public sealed unsafe class YaraScanner : IDisposable
             {
                 return new YaraScanOutcome([], YaraErrors.CouldNotOpenFile);
             }
-            return ScanDescriptor(fd, FileExternals(fd, path, status.Uid));
+            return ScanDescriptor(fd, externals ?? FileExternals(fd, path, status.Uid));
         }
         finally
         {
