@@ -15,22 +15,23 @@ public static class RulesCommand
 
     private static Command ImportCommand(GlobalOptions global)
     {
-        var kind = new Argument<string>("kind") { Description = "Rule kind: sigma" };
-        var path = new Argument<string>("path") { Description = "A rule file, or a directory (its .yml and .yaml files, recursively)" };
+        var kind = new Argument<string>("kind") { Description = "Rule kind: sigma or yara" };
+        var path = new Argument<string>("path") { Description = "A rule file, or a directory (recursively: .yml and .yaml files for sigma, .yar and .yara for yara)" };
         var import = new Command("import", "Import rules; every rule is reported compiled, unsupported or invalid with the reason") { kind, path };
         import.SetAction(async (parse, ct) =>
         {
-            if (parse.GetValue(kind) != "sigma")
+            var ruleKind = parse.GetValue(kind)!;
+            if (!Extensions.TryGetValue(ruleKind, out var extensions))
             {
-                throw new CliException($"rules of kind '{parse.GetValue(kind)}' cannot be imported yet; kinds: sigma", 2);
+                throw new CliException($"rules of kind '{ruleKind}' cannot be imported yet; kinds: sigma, yara", 2);
             }
-            var files = await ReadFilesAsync(parse.GetValue(path)!, ct).ConfigureAwait(false);
+            var files = await ReadFilesAsync(parse.GetValue(path)!, extensions, ct).ConfigureAwait(false);
             using var client = global.Client(parse);
             var outcomes = new List<JsonElement>();
             int compiled = 0, unsupported = 0, invalid = 0;
             foreach (var chunk in Chunks(files))
             {
-                var reply = await client.PostAsync("/api/v1/rules/import", new { kind = "sigma", files = chunk }, ct).ConfigureAwait(false);
+                var reply = await client.PostAsync("/api/v1/rules/import", new { kind = ruleKind, files = chunk }, ct).ConfigureAwait(false);
                 compiled += reply.GetProperty("compiled").GetInt32();
                 unsupported += reply.GetProperty("unsupported").GetInt32();
                 invalid += reply.GetProperty("invalid").GetInt32();
@@ -53,7 +54,14 @@ public static class RulesCommand
         return import;
     }
 
-    private static async Task<List<(string Name, string Content)>> ReadFilesAsync(string path, CancellationToken ct)
+    private static readonly Dictionary<string, string[]> Extensions = new(StringComparer.Ordinal)
+    {
+        ["sigma"] = [".yml", ".yaml"],
+        ["yara"] = [".yar", ".yara"],
+    };
+
+    /// <summary>A file (its name) or a directory's files with one of <paramref name="extensions"/> (their paths relative to it), read as text.</summary>
+    internal static async Task<List<(string Name, string Content)>> ReadFilesAsync(string path, string[] extensions, CancellationToken ct)
     {
         if (File.Exists(path))
         {
@@ -65,14 +73,14 @@ public static class RulesCommand
         }
         var files = new List<(string, string)>();
         foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-            .Where(f => f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase))
+            .Where(f => extensions.Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase)))
             .Order(StringComparer.Ordinal))
         {
             files.Add((Path.GetRelativePath(path, file), await File.ReadAllTextAsync(file, ct).ConfigureAwait(false)));
         }
         if (files.Count == 0)
         {
-            throw new CliException($"no .yml or .yaml files under '{path}'", 2);
+            throw new CliException($"no {string.Join(" or ", extensions)} files under '{path}'", 2);
         }
         return files;
     }
@@ -97,7 +105,7 @@ public static class RulesCommand
 
     private static Command ListCommand(GlobalOptions global)
     {
-        var kind = new Option<string?>("--kind") { Description = "Only rules of this kind (sigma)" };
+        var kind = new Option<string?>("--kind") { Description = "Only rules of this kind (sigma, yara)" };
         var status = new Option<string?>("--status") { Description = "Only rules with this status (compiled, unsupported, invalid)" };
         var enabled = new Option<bool>("--enabled") { Description = "Only enabled rules" };
         var disabled = new Option<bool>("--disabled") { Description = "Only disabled rules" };

@@ -29,7 +29,7 @@ public static class TasksCommand
         var waitFor = new Option<string?>("--wait-timeout") { Description = "Give up waiting after this long (default 10m)" };
         var create = new Command("create", "Create a task for one or more agents")
         {
-            type, agents, all, parameters, param, at, cron, until, timeout, runAs, passwordFile, wait, waitFor,
+            type, agents, all, parameters, param, at, cron, until, timeout, runAs, passwordFile, wait, waitFor, YaraScanCommand.Create(global),
         };
         create.SetAction(async (parse, ct) =>
         {
@@ -99,7 +99,7 @@ public static class TasksCommand
     }
 
     /// <summary>Polls until every task has ended, printing each state change to stderr; the tasks' details.</summary>
-    private static async Task<List<JsonElement>> WaitAsync(ApiClient client, List<string> ids, TimeSpan limit, CancellationToken ct)
+    internal static async Task<List<JsonElement>> WaitAsync(ApiClient client, List<string> ids, TimeSpan limit, CancellationToken ct)
     {
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
         var deadline = DateTime.UtcNow + limit;
