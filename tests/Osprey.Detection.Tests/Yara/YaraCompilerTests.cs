@@ -1,4 +1,6 @@
 using Osprey.Detection.Yara;
+using Osprey.Testing.Paths;
+using Osprey.Testing.Processes;
 using Xunit;
 
 namespace Osprey.Detection.Tests.Yara;
@@ -26,6 +28,22 @@ public sealed class YaraCompilerTests
         var error = Assert.Single(check.Errors);
         Assert.Equal(4, error.Line);
         Assert.Contains("no_such_thing", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_Error_NamesTheLineTheYaraCommandNames()
+    {
+        using var dir = new TempDirectory("osprey-yara");
+        const string text = "rule ok { condition: true }\n\nrule broken\n{\n  condition:\n    $missing\n}\n";
+        var path = Path.Combine(dir.Path, "broken.yar");
+        await File.WriteAllTextAsync(path, text, TestContext.Current.CancellationToken);
+
+        var cli = await CommandRunner.RunAsync("yara", [path, "/dev/null"], cancellationToken: TestContext.Current.CancellationToken);
+        var check = YaraCompiler.Check(new YaraSource("broken.yar", text));
+
+        Assert.NotEqual(0, cli.ExitCode);
+        var error = Assert.Single(check.Errors);
+        Assert.Contains($"in {path}({error.Line}): {error.Message}", cli.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
