@@ -15,7 +15,7 @@ public sealed record YaraTreeOptions
     /// <summary>Files larger than this are skipped and reported (0: no limit).</summary>
     public long MaxFileSize { get; init; }
 
-    /// <summary>Scanning threads (the walk runs on the calling thread; with 1 it scans there too).</summary>
+    /// <summary>Scanning threads (the walk runs on the calling thread besides them).</summary>
     public int Threads { get; init; } = 1;
 
     public YaraScanSettings Scan { get; init; } = new();

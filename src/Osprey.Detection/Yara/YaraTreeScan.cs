@@ -6,8 +6,8 @@ namespace Osprey.Detection.Yara;
 /// <summary>
 /// Scans files and directory trees. The walk opens every entry relative to its directory with O_NOFOLLOW, so it never
 /// leaves the tree through a symbolic link, and only regular files are opened for scanning (never device files,
-/// FIFOs or sockets). With several threads the walk feeds a bounded queue that the scanning threads (each with its
-/// own <see cref="YaraScanner"/>) drain. <c>onFile</c> is called once per file, one call at a time.
+/// FIFOs or sockets). The walk (on the calling thread) feeds a bounded queue that the scanning threads (each with its
+/// own <see cref="YaraScanner"/>) drain, as <c>yara -p N</c> does. <c>onFile</c> is called once per file, one call at a time.
 /// </summary>
 public static class YaraTreeScan
 {
@@ -22,12 +22,6 @@ public static class YaraTreeScan
         ArgumentNullException.ThrowIfNull(options);
         var sink = new Sink(onFile);
         var threads = Math.Clamp(options.Threads, 1, 64);
-        if (threads == 1)
-        {
-            using var scanner = rules.CreateScanner(options.Scan);
-            Walk(options, file => Scan(scanner, file, sink), sink, cancellationToken);
-            return sink.Summary;
-        }
         using var queue = new BlockingCollection<Work>(boundedCapacity: threads * 64);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = Enumerable.Range(0, threads).Select(_ => new Thread(() => Drain(rules, options, queue, sink, stop))
