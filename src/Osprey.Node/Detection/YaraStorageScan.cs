@@ -122,32 +122,11 @@ public sealed partial class YaraStorageScan : IStoredObjectObserver, IHostedServ
                 return;
             }
             var now = _time.NowUs();
-            var agentId = stored.AgentId ?? "";
-            var host = agentId.Length > 0 ? _store.GetAgent(agentId)?.HostName ?? "" : "";
-            var hits = new List<DetectionHit>();
-            foreach (var hit in outcome.Hits)
-            {
-                if (!snapshot.ByNamespace.TryGetValue(hit.Namespace, out var rule))
-                {
-                    continue;
-                }
-                var summary = $"YARA rule {hit.Rule} ({hit.Namespace}) matched '{stored.Name}' in Storage ({stored.Kind}, {stored.Size} bytes, SHA-256 {stored.Sha256})";
-                hits.Add(new DetectionHit
-                {
-                    RuleId = rule.RuleId,
-                    RuleTitle = hit.Rule,
-                    Technology = YaraImport.Kind,
-                    Importance = rule.Importance,
-                    Confidence = rule.Confidence,
-                    Techniques = rule.Techniques,
-                    AgentId = agentId,
-                    HostName = host,
-                    EventId = $"object:{stored.Sha256}:{hit.Rule}",
-                    TimeUs = now,
-                    Day = AlertHits.Day(now),
-                    Summary = summary.Length <= 1024 ? summary : summary[..1024],
-                });
-            }
+            var host = stored.AgentId is { Length: > 0 } agentId ? _store.GetAgent(agentId)?.HostName ?? "" : "";
+            var hits = outcome.Hits
+                .Where(hit => snapshot.ByNamespace.ContainsKey(hit.Namespace))
+                .Select(hit => AlertHits.FromObject(snapshot.ByNamespace[hit.Namespace], hit.Rule, stored, host, now))
+                .ToList();
             _store.RecordDetections(hits, now);
             Interlocked.Increment(ref _matched);
             LogMatched(_logger, stored.Sha256, hits.Count);
