@@ -92,5 +92,20 @@ public sealed class YaraScanTaskTests
         Assert.True(refused.Stderr.Contains("bad.yar:4: undefined identifier \"nonsense\"", StringComparison.Ordinal), refused.Stderr);
         var tasks = await h.Cli.RunAsync("tasks", "list", "--json");
         Assert.Empty(JsonDocument.Parse(tasks.Stdout).RootElement.EnumerateArray());
+
+        // Imported on the node, the good file is a rule the scan can name by ID; the bad one is kept invalid with its line.
+        var import = await h.Cli.RunAsync("rules", "import", "yara", rulesDir.Path, "--json");
+        Assert.True(import.ExitCode == 0, import.ToString());
+        var imported = JsonDocument.Parse(import.Stdout).RootElement;
+        Assert.Equal((1, 1), (imported.GetProperty("compiled").GetInt32(), imported.GetProperty("invalid").GetInt32()));
+        var outcomes = imported.GetProperty("rules").EnumerateArray().ToDictionary(r => r.GetProperty("source").GetString()!);
+        Assert.StartsWith("bad.yar:4: ", outcomes["bad.yar"].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        using var tree = new TempDirectory("osprey-yara-tree");
+        await File.WriteAllTextAsync(Path.Combine(tree.Path, "any"), "x", Ct);
+        var task = await CreateAndWaitAsync(h, "yara-scan", "--rule-id", outcomes["good.yar"].GetProperty("ruleId").GetString()!, "--path", tree.Path);
+        Assert.Equal("completed", task.GetProperty("state").GetString());
+        var good = Assert.Single(Result(task, "yaraScan").GetProperty("rules").EnumerateArray());
+        Assert.Equal(("good", "good.yar"), (good.GetProperty("ruleName").GetString(), good.GetProperty("ruleFileName").GetString()));
+        Assert.True(good.GetProperty("triggered").GetBoolean());
     }
 }
