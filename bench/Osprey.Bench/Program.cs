@@ -51,7 +51,7 @@ internal static class Program
         {
             ingest, query, simulate, hash, storm, steady, sigma,
             StorageUploadBenchmark.Command(), PreventionBenchmark.Command(), QuarantineBenchmark.Command(), AlertLatencyBenchmark.Command(),
-            ForensicsBenchmark.Command(), IsolationBenchmark.Command(), IocRetroBenchmark.Command(), IocScanBenchmark.Command(),
+            ForensicsBenchmark.Command(), IsolationBenchmark.Command(), IocRetroBenchmark.Command(), IocScanBenchmark.Command(), YaraBenchmark.Command(),
         }.Parse(args).InvokeAsync();
     }
 

@@ -4,7 +4,7 @@
 # clang-14 compiles the agent's BPF program; libbpf1 loads it; nftables (nft) applies network isolation and iproute2
 # (ip netns) builds the namespaces its tests run in. Later capabilities add theirs here (libyara9, ...).
 # The forensics tests check memory dumps with readelf (binutils) and gdb, and image a loop device (losetup, util-linux).
-osprey_packages=(clang-14 libbpf1 nftables iproute2 binutils gdb util-linux)
+osprey_packages=(clang-14 libbpf1 nftables iproute2 binutils gdb util-linux libyara9 yara)
 
 install_prerequisites() {
   if ! command -v dotnet >/dev/null 2>&1; then

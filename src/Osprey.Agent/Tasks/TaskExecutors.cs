@@ -24,5 +24,6 @@ internal static class TaskExecutors
         new IsolateExecutor(),
         new ReleaseExecutor(),
         new IocScan.IocScanExecutor(),
+        new YaraScanExecutor(),
     ];
 }

@@ -19,8 +19,8 @@ public static class RulesCommand
 
     private static Command ImportCommand(GlobalOptions global)
     {
-        var kind = new Argument<string>("kind") { Description = "Rule kind: sigma or ioc" };
-        var path = new Argument<string>("path") { Description = "A rule file, or a directory (recursively: .yml and .yaml files for sigma, .ioc and .xml for ioc)" };
+        var kind = new Argument<string>("kind") { Description = "Rule kind: sigma, ioc or yara" };
+        var path = new Argument<string>("path") { Description = "A rule file, or a directory (recursively: .yml and .yaml files for sigma, .ioc and .xml for ioc, .yar and .yara for yara)" };
         var import = new Command("import", "Import rules; every rule is reported compiled, unsupported or invalid with the reason") { kind, path };
         import.SetAction(async (parse, ct) =>
         {
@@ -67,9 +67,10 @@ public static class RulesCommand
     {
         ["sigma"] = [".yml", ".yaml"],
         ["ioc"] = [".ioc", ".xml"],
+        ["yara"] = [".yar", ".yara"],
     };
 
-    private static async Task<List<(string Name, string Content)>> ReadFilesAsync(string path, string[] extensions, CancellationToken ct)
+    internal static async Task<List<(string Name, string Content)>> ReadFilesAsync(string path, string[] extensions, CancellationToken ct)
     {
         var files = new List<(string, string)>();
         foreach (var (name, file) in RuleFiles(path, extensions))

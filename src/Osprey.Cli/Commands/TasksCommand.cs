@@ -30,7 +30,7 @@ public static partial class TasksCommand
         var (ioc, ruleIds) = IocScanOptions();
         var create = new Command("create", "Create a task for one or more agents")
         {
-            type, agents, all, parameters, param, at, cron, until, timeout, runAs, passwordFile, wait, waitFor, ioc, ruleIds,
+            type, agents, all, parameters, param, at, cron, until, timeout, runAs, passwordFile, wait, waitFor, ioc, ruleIds, YaraScanCommand.Create(global),
         };
         create.SetAction(async (parse, ct) =>
         {
@@ -102,7 +102,7 @@ public static partial class TasksCommand
     }
 
     /// <summary>Polls until every task has ended, printing each state change to stderr; the tasks' details.</summary>
-    private static async Task<List<JsonElement>> WaitAsync(ApiClient client, List<string> ids, TimeSpan limit, CancellationToken ct)
+    internal static async Task<List<JsonElement>> WaitAsync(ApiClient client, List<string> ids, TimeSpan limit, CancellationToken ct)
     {
         var states = new Dictionary<string, string>(StringComparer.Ordinal);
         var deadline = DateTime.UtcNow + limit;

@@ -27,6 +27,28 @@ public static class AlertHits
         Summary = Summary(e),
     };
 
+    /// <summary>A YARA rule (<paramref name="ruleName"/> of the stored file <paramref name="rule"/>) that matched an object in Storage, on the agent that uploaded it.</summary>
+    public static DetectionHit FromObject(StoredRule rule, string ruleName, ObjectStorage.StoredObject stored, string hostName, long nowUs)
+    {
+        var summary = $"YARA rule {ruleName} ({rule.SourceName}) matched '{stored.Name}' in Storage ({stored.Kind}, {stored.Size} bytes, SHA-256 {stored.Sha256})";
+        return new DetectionHit
+        {
+            RuleId = rule.RuleId,
+            RuleTitle = ruleName,
+            Technology = rule.Kind,
+            Importance = rule.Importance,
+            Confidence = rule.Confidence,
+            Techniques = rule.Techniques,
+            AgentId = stored.AgentId ?? "",
+            HostName = hostName,
+            // One object counts once per rule, however often it is uploaded.
+            EventId = $"object:{stored.Sha256}:{ruleName}",
+            TimeUs = nowUs,
+            Day = Day(nowUs),
+            Summary = summary.Length <= 1024 ? summary : summary[..1024],
+        };
+    }
+
     /// <summary>The UTC day of an event time: similar alerts group per day.</summary>
     public static string Day(long timeUs) =>
         DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(timeUs / 1000, 0, 253_402_300_799_000L - OneDayUs / 1000)).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

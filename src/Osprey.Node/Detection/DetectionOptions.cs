@@ -15,6 +15,15 @@ public sealed record DetectionOptions
     /// </summary>
     public int EnqueueWaitMs { get; init; } = 50;
 
+    /// <summary>Objects arriving in Storage that wait for their YARA scan; past that, new objects are not scanned (counted and logged).</summary>
+    public int YaraQueueObjects { get; init; } = 256;
+
+    /// <summary>Objects in Storage larger than this are not scanned with YARA.</summary>
+    public long YaraMaxObjectBytes { get; init; } = 256L << 20;
+
+    /// <summary>Time limit of the YARA scan of one object in Storage.</summary>
+    public int YaraTimeoutSeconds { get; init; } = 60;
+
     public int EffectivePartitions => Partitions > 0 ? Partitions : Math.Clamp(Environment.ProcessorCount, 1, 8);
 
     public IReadOnlyList<string> Validate()
@@ -31,6 +40,18 @@ public sealed record DetectionOptions
         if (EnqueueWaitMs is < 0 or > 10_000)
         {
             errors.Add($"detection.enqueueWaitMs: {EnqueueWaitMs} is outside 0..10000");
+        }
+        if (YaraQueueObjects is < 1 or > 100_000)
+        {
+            errors.Add($"detection.yaraQueueObjects: {YaraQueueObjects} is outside 1..100000");
+        }
+        if (YaraMaxObjectBytes < 0)
+        {
+            errors.Add($"detection.yaraMaxObjectBytes: {YaraMaxObjectBytes} is negative");
+        }
+        if (YaraTimeoutSeconds is < 1 or > 3600)
+        {
+            errors.Add($"detection.yaraTimeoutSeconds: {YaraTimeoutSeconds} is outside 1..3600");
         }
         return errors;
     }

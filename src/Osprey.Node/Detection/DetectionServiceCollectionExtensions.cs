@@ -1,6 +1,6 @@
 namespace Osprey.Node.Detection;
 
-/// <summary>Registers the rule set and streaming detection on ingest.</summary>
+/// <summary>Registers the rule sets, streaming detection on ingest and the YARA scan of objects arriving in Storage.</summary>
 public static class DetectionServiceCollectionExtensions
 {
     public static IServiceCollection AddDetection(this IServiceCollection services)
@@ -9,6 +9,10 @@ public static class DetectionServiceCollectionExtensions
         services.AddSingleton<IocRetroScan>();
         services.AddSingleton<DetectionService>();
         services.AddHostedService(sp => sp.GetRequiredService<DetectionService>());
+        services.AddSingleton<YaraRuleSet>();
+        services.AddSingleton<YaraStorageScan>();
+        services.AddSingleton<ObjectStorage.IStoredObjectObserver>(sp => sp.GetRequiredService<YaraStorageScan>());
+        services.AddHostedService(sp => sp.GetRequiredService<YaraStorageScan>());
         return services;
     }
 }

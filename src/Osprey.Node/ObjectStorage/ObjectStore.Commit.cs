@@ -80,11 +80,28 @@ public sealed partial class ObjectStore
             var stored = StoredFrom(upload, now);
             index.CommitUpload(upload.UploadId, stored);
             LogObjectStored(logger, stored.Sha256, stored.Size, upload.Uploader);
+            Notify(stored);
             return stored;
         }
         finally
         {
             _commit.Release();
+        }
+    }
+
+    private void Notify(StoredObject stored)
+    {
+        foreach (var observer in _observers)
+        {
+            try
+            {
+                observer.OnStored(stored);
+            }
+            catch (Exception e)
+            {
+                // The object is committed whatever an observer does.
+                LogObserverFailed(logger, stored.Sha256, e);
+            }
         }
     }
 

@@ -31,4 +31,7 @@ public sealed partial class ObjectStore
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Error, Message = "Object {Sha256} had a record but no file; the record is removed")]
     private static partial void LogMissingRemoved(ILogger logger, string sha256);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Error, Message = "An observer of Storage failed on object {Sha256}; the object is stored")]
+    private static partial void LogObserverFailed(ILogger logger, string sha256, Exception exception);
 }

@@ -12,8 +12,11 @@ namespace Osprey.Node.ObjectStorage;
 /// by a rename once the whole object's hash matches, and evicted least recently used first when over capacity.
 /// </summary>
 public sealed partial class ObjectStore(
-    IObjectIndex index, INodeStore node, ObjectStoragePaths paths, IOptions<NodeOptions> options, TimeProvider time, ILogger<ObjectStore> logger)
+    IObjectIndex index, INodeStore node, ObjectStoragePaths paths, IOptions<NodeOptions> options, TimeProvider time, ILogger<ObjectStore> logger,
+    IEnumerable<IStoredObjectObserver>? observers = null)
 {
+    private readonly IStoredObjectObserver[] _observers = [.. observers ?? []];
+
     private readonly ConcurrentDictionary<string, UploadSession> _sessions = new(StringComparer.Ordinal);
 
     // Orders what changes the set of stored objects (commit, eviction, delete) so the capacity sum stays true.

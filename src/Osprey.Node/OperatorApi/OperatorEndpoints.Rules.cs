@@ -11,13 +11,13 @@ public static partial class OperatorEndpoints
 {
     private const int MaxRuleFiles = 10_000;
 
-    private static IResult ImportRules(HttpContext http, RuleImportRequest request, INodeStore store, DetectionRuleSet rules, TimeProvider time)
+    private static IResult ImportRules(HttpContext http, RuleImportRequest request, INodeStore store, DetectionRuleSet rules, YaraRuleSet yaraRules, TimeProvider time)
     {
         var files = request.Files ?? [];
         OperatorAuthentication.Audit(http, request.Kind ?? "", $"files={files.Count}: {string.Join(", ", files.Take(20).Select(f => f.Name))}");
-        if (request.Kind is not (SigmaImport.Kind or IocImport.Kind))
+        if (request.Kind is not (SigmaImport.Kind or IocImport.Kind or YaraImport.Kind))
         {
-            return Problems.BadRequest($"rules of kind '{request.Kind}' cannot be imported yet; kinds: {SigmaImport.Kind}, {IocImport.Kind}");
+            return Problems.BadRequest($"rules of kind '{request.Kind}' cannot be imported yet; kinds: {SigmaImport.Kind}, {IocImport.Kind}, {YaraImport.Kind}");
         }
         if (files.Count is 0 or > MaxRuleFiles)
         {
@@ -26,6 +26,10 @@ public static partial class OperatorEndpoints
         if (files.Any(f => string.IsNullOrWhiteSpace(f.Name) || f.Name.Length > 1024 || f.Content is null))
         {
             return Problems.BadRequest("every file needs a name (at most 1024 characters) and its content");
+        }
+        if (string.Equals(request.Kind, YaraImport.Kind, StringComparison.Ordinal))
+        {
+            return ImportYaraRules(http, files, store, yaraRules, time);
         }
         var by = OperatorAuthentication.Current(http)!.Name;
         var now = time.NowUs();
@@ -86,13 +90,13 @@ public static partial class OperatorEndpoints
         return rule is null ? Problems.NotFound($"no rule with ID {id}") : Results.Ok(ToRuleInfo(rule, withContent: true));
     }
 
-    private static IResult EnableRule(HttpContext http, string id, INodeStore store, DetectionRuleSet rules, TimeProvider time) =>
-        SetRuleEnabled(http, id, true, store, rules, time);
+    private static IResult EnableRule(HttpContext http, string id, INodeStore store, DetectionRuleSet rules, YaraRuleSet yaraRules, TimeProvider time) =>
+        SetRuleEnabled(http, id, true, store, rules, yaraRules, time);
 
-    private static IResult DisableRule(HttpContext http, string id, INodeStore store, DetectionRuleSet rules, TimeProvider time) =>
-        SetRuleEnabled(http, id, false, store, rules, time);
+    private static IResult DisableRule(HttpContext http, string id, INodeStore store, DetectionRuleSet rules, YaraRuleSet yaraRules, TimeProvider time) =>
+        SetRuleEnabled(http, id, false, store, rules, yaraRules, time);
 
-    private static IResult SetRuleEnabled(HttpContext http, string id, bool enabled, INodeStore store, DetectionRuleSet rules, TimeProvider time)
+    private static IResult SetRuleEnabled(HttpContext http, string id, bool enabled, INodeStore store, DetectionRuleSet rules, YaraRuleSet yaraRules, TimeProvider time)
     {
         OperatorAuthentication.Audit(http, id, enabled ? "enable" : "disable");
         var rule = store.GetRule(id);
@@ -105,7 +109,14 @@ public static partial class OperatorEndpoints
             return Problems.Conflict($"rule {id} is {rule.Status} and cannot be enabled: {rule.Reason}");
         }
         store.SetRuleEnabled(id, enabled, OperatorAuthentication.Current(http)!.Name, time.NowUs());
-        rules.Rebuild();
+        if (string.Equals(rule.Kind, YaraImport.Kind, StringComparison.Ordinal))
+        {
+            yaraRules.Rebuild();
+        }
+        else
+        {
+            rules.Rebuild();
+        }
         return Results.Ok(ToRuleInfo(store.GetRule(id)!, withContent: false));
     }
 

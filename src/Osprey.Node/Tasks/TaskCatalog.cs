@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Osprey.Contracts.Isolation;
 using Osprey.Contracts.V1;
+using Osprey.Detection.Yara;
 
 namespace Osprey.Node.Tasks;
 
@@ -56,13 +57,23 @@ public static class TaskCatalog
 
     /// <summary>
     /// Stamps what the node decides before a task is stored: a prevention rule set gets its version (the node's time of
-    /// the change, so later sets have higher versions), time and author; an IOC file gets the SHA-256 of its content.
+    /// the change, so later sets have higher versions), time and author; an IOC file and a YARA rule file get the SHA-256
+    /// of their content.
     /// </summary>
     public static void Stamp(TaskDefinition definition)
     {
         if (definition.ParamsCase == TaskDefinition.ParamsOneofCase.IocScan)
         {
             IocScanCheck.Stamp(definition.IocScan);
+            return;
+        }
+        if (definition.ParamsCase == TaskDefinition.ParamsOneofCase.YaraScan)
+        {
+            // The agent checks each rule file against the hash the node recorded.
+            foreach (var file in definition.YaraScan.RuleFiles.Where(f => f.Sha256.Length == 0))
+            {
+                file.Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file.Content.Span));
+            }
             return;
         }
         if (definition.ParamsCase != TaskDefinition.ParamsOneofCase.Prevention)
@@ -85,8 +96,29 @@ public static class TaskCatalog
         IsolateParams isolate => ExclusionRule.From(isolate).Problem,
         PreventionParams prevention => PreventionProblem(prevention),
         IocScanParams iocScan => IocScanCheck.Problem(iocScan),
+        YaraScanParams yara => YaraScanProblem(yara),
         _ => null,
     };
+
+    /// <summary>A YARA scan whose rules do not compile would fail on every agent: refused here with each file:line.</summary>
+    private static string? YaraScanProblem(YaraScanParams parameters)
+    {
+        if (parameters.Paths.Count == 0 && parameters.UniquePids.Count == 0 && !parameters.AllProcesses)
+        {
+            return "name paths to scan, processes by uniquePids, or allProcesses";
+        }
+        if (parameters.Paths.Concat(parameters.ExcludePaths).FirstOrDefault(p => !Path.IsPathFullyQualified(p)) is { } relative)
+        {
+            return $"paths must be absolute, not '{relative}'";
+        }
+        var (sources, problem) = YaraSources.From([.. parameters.RuleFiles.Select(f => (f.Name, f.Content.Memory, f.Sha256))]);
+        if (sources is null)
+        {
+            return problem;
+        }
+        var errors = sources.Select(YaraCompiler.Check).SelectMany(c => c.Errors).Take(10).ToList();
+        return errors.Count == 0 ? null : "the rules do not compile: " + string.Join("; ", errors);
+    }
 
     /// <summary>A prevention rule set must be valid as a whole: an agent never gets half of one.</summary>
     private static string? PreventionProblem(PreventionParams parameters)

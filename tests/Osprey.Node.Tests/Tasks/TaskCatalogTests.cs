@@ -68,5 +68,31 @@ public sealed class TaskCatalogTests
     private static JsonElement IocParams(string ioc, string more) =>
         Json($$"""{"iocFiles":[{"name":"a.ioc","content":"{{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(ioc))}}"}]{{(more.Length > 0 ? ", " + more : "")}}}""");
 
+    [Theory]
+    [InlineData("rule bad { condition: nonsense }", "/tmp", "bad.yar:1: undefined identifier \"nonsense\"")]
+    [InlineData("rule ok { condition: true }", "relative/path", "paths must be absolute")]
+    [InlineData("rule ok { condition: true }", "", "name paths to scan")]
+    public void YaraScan_WithRulesThatDoNotCompileOrNothingToScan_IsRefusedAndNothingSet(string rule, string path, string message)
+    {
+        var definition = new TaskDefinition { Type = "yara-scan" };
+        var paths = path.Length == 0 ? "[]" : $"[\"{path}\"]";
+        var error = TaskCatalog.SetParams(definition, Json($$"""{"ruleFiles":[{"name":"bad.yar","content":"{{Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(rule))}}"}],"paths":{{paths}}}"""));
+        Assert.NotNull(error);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Equal(TaskDefinition.ParamsOneofCase.None, definition.ParamsCase);
+    }
+
+    [Fact]
+    public void YaraScan_WithGoodRules_IsSetAndStampedWithEachFilesSha256()
+    {
+        var content = "rule ok { condition: true }"u8.ToArray();
+        var definition = new TaskDefinition { Type = "yara-scan" };
+        Assert.Null(TaskCatalog.SetParams(definition, Json($$"""{"ruleFiles":[{"name":"ok.yar","content":"{{Convert.ToBase64String(content)}}"}],"paths":["/tmp"],"recursive":true}""")));
+
+        TaskCatalog.Stamp(definition);
+
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)), definition.YaraScan.RuleFiles[0].Sha256);
+    }
+
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement.Clone();
 }
