@@ -52,7 +52,9 @@ public sealed class SiemExportTests
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsJsonAsync($"/api/v1/alerts/{alertId}/assign", new { assignee = "admin" }, Ct)).StatusCode);
 
         var raised = await syslog.WaitForAsync(m => m.Extension.GetValueOrDefault("externalId") == alertId && m.Extension.GetValueOrDefault("act") == "created");
-        var assigned = await syslog.WaitForAsync(m => m.Extension.GetValueOrDefault("externalId") == alertId && m.Extension.GetValueOrDefault("duser") == "admin");
+        // Each change is sent with the alert as it stands when it is read, so the assignment shows on an "updated" message
+        // (and on the "created" one too when that is read after the assignment).
+        var assigned = await syslog.WaitForAsync(m => m.Extension.GetValueOrDefault("externalId") == alertId && m.Extension.GetValueOrDefault("act") == "updated");
         var import = await syslog.WaitForAsync(m => m.Extension.GetValueOrDefault("request") == "POST /api/v1/rules/import");
 
         Assert.Equal(["0", "Osprey", "Osprey EDR"], raised.Header[..3]);
@@ -65,7 +67,7 @@ public sealed class SiemExportTests
         Assert.Equal(agent.AgentId, raised.Extension["deviceExternalId"]);
         Assert.Equal("high", raised.Custom("importance"));
         Assert.Equal("new", raised.Custom("status"));
-        Assert.Equal("updated", assigned.Extension["act"]);
+        Assert.Equal("admin", assigned.Extension["duser"]);
         Assert.Equal("admin", import.Extension["suser"]);
         Assert.Equal("200", import.Extension["outcome"]);
         Assert.Equal("administrator", import.Custom("role"));
