@@ -67,27 +67,10 @@ public static class EventIocObjects
         _ => false,
     };
 
-    /// <summary>An object of one item type whose terms are named in lower case without the type ("md5sum").</summary>
-    private abstract class TermObject : IIocObject
+    /// <summary>Telemetry leaves a number it does not know at 0, so 0 is no value here.</summary>
+    private abstract class TermObject : IocTermObject
     {
-        public abstract string Document { get; }
-
-        public IReadOnlyList<string>? Values(string search)
-        {
-            var prefix = Document.Length;
-            return search.Length > prefix + 1 && search[prefix] == '/' && search.StartsWith(Document, StringComparison.OrdinalIgnoreCase)
-                ? Term(search[(prefix + 1)..].ToLowerInvariant())
-                : null;
-        }
-
-        protected abstract IReadOnlyList<string>? Term(string term);
-
-        protected static IReadOnlyList<string>? One(string? value) => string.IsNullOrEmpty(value) ? null : [value];
-
-        protected static IReadOnlyList<string>? One(long value) => value == 0 ? null : [value.ToString(CultureInfo.InvariantCulture)];
-
-        protected static IReadOnlyList<string>? Time(long us) =>
-            us <= 0 ? null : [DateTimeOffset.FromUnixTimeMilliseconds(us / 1000).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)];
+        protected static IReadOnlyList<string>? NonZero(long value) => value == 0 ? null : [value.ToString(CultureInfo.InvariantCulture)];
     }
 
     private sealed class ProcessObject(ProcessRef process, string? userName, int? parentPid) : TermObject
@@ -99,8 +82,8 @@ public static class EventIocObjects
             "name" => One(process.Name),
             "path" => One(process.File?.Path),
             "arguments" => One(process.CommandLine),
-            "pid" => One(process.Pid),
-            "parentpid" => parentPid is { } p ? One(p) : null,
+            "pid" => NonZero(process.Pid),
+            "parentpid" => parentPid is { } p ? NonZero(p) : null,
             "uniquepid" => One(process.UniquePid),
             "username" => One(userName),
             "starttime" => Time(process.StartTimeUs),
@@ -135,12 +118,12 @@ public static class EventIocObjects
         protected override IReadOnlyList<string>? Term(string term) => term switch
         {
             "localip" => One(localIp),
-            "localport" => One(localPort),
+            "localport" => NonZero(localPort),
             "remoteip" => One(remoteIp),
-            "remoteport" => One(remotePort),
+            "remoteport" => NonZero(remotePort),
             "protocol" => One(protocol.ToUpperInvariant()),
             "isipv6" => One((localIp.Contains(':', StringComparison.Ordinal) || remoteIp.Contains(':', StringComparison.Ordinal)) ? "true" : "false"),
-            "pid" => process is null ? null : One(process.Pid),
+            "pid" => process is null ? null : NonZero(process.Pid),
             "process" => One(process?.Name),
             "path" => One(process?.File?.Path),
             _ => null,

@@ -39,12 +39,14 @@ public sealed class IocRetroScan(IEventStore events, INodeStore store, TimeProvi
                 continue;
             }
             var matched = false;
+            var rulesLinked = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (entry, outcome) in index.Match(EventIocObjects.From(e)))
             {
                 matched = true;
                 var key = (entry.Rule.RuleId, entry.Indicator.Id);
                 result.ByIndicator[key] = result.ByIndicator.GetValueOrDefault(key) + 1;
-                if (raiseAlerts && hits.All(h => h.RuleId != entry.Rule.RuleId || h.EventId != e.EventId))
+                // One alert link per rule and event, whichever of its indicators matched.
+                if (raiseAlerts && rulesLinked.Add(entry.Rule.RuleId))
                 {
                     hits.Add(AlertHits.From(entry.Rule, e, agentId));
                 }

@@ -37,6 +37,10 @@ public sealed class IocRuleIndex
         ["DnsEntryItem/RecordName"] = (["dns_name"], false),
     };
 
+    // The keyed terms split once: item type, search path, and the path as index keys hold it.
+    private static readonly (string Document, string Term, string Key)[] KeyLookups =
+        [.. KeyTerms.Keys.Select(t => (t.Split('/')[0], t, t.ToLowerInvariant()))];
+
     // Event types whose events carry objects of an item type.
     private static readonly Dictionary<string, string[]> TypesOf = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -97,14 +101,13 @@ public sealed class IocRuleIndex
     public IEnumerable<(IocRuleEntry Entry, IocIndicatorOutcome Outcome)> Match(IocObjectSet objects)
     {
         var candidates = new HashSet<IocRuleEntry>(_always);
-        foreach (var (term, _) in KeyTerms)
+        foreach (var (document, term, key) in KeyLookups)
         {
-            var document = term.Split('/')[0];
             foreach (var o in objects.Of(document))
             {
                 foreach (var value in o.Values(term) ?? [])
                 {
-                    if (_byKey.TryGetValue((term.ToLowerInvariant(), Normalize(term, value)), out var entries))
+                    if (_byKey.TryGetValue((key, Normalize(term, value)), out var entries))
                     {
                         candidates.UnionWith(entries);
                     }

@@ -13,7 +13,7 @@ public sealed partial class SqliteEventStore
             yield break;
         }
         var terms = new List<string>();
-        var parameters = new List<(string Name, string Json)>();
+        var parameters = new List<KeyValuePair<string, object>>();
         foreach (var (column, values) in scan.Texts.Where(t => t.Value.Count > 0))
         {
             CheckColumn(EventScan.TextColumns, column);
@@ -22,22 +22,23 @@ public sealed partial class SqliteEventStore
             terms.Add(column is "md5" or "sha256"
                 ? $"e.{column} IN (SELECT value FROM json_each({name}))"
                 : $"e.{column} COLLATE NOCASE IN (SELECT value FROM json_each({name}))");
-            parameters.Add((name, JsonSerializer.Serialize(column is "md5" or "sha256" ? [.. values.Select(v => v.ToLowerInvariant())] : values.ToArray(), ExportJsonContext.Default.StringArray)));
+            parameters.Add(new(name, JsonSerializer.Serialize(column is "md5" or "sha256" ? [.. values.Select(v => v.ToLowerInvariant())] : values.ToArray(), ExportJsonContext.Default.StringArray)));
         }
         foreach (var (column, values) in scan.Numbers.Where(n => n.Value.Count > 0))
         {
             CheckColumn(EventScan.NumberColumns, column);
             var name = "$p" + parameters.Count;
             terms.Add($"e.{column} IN (SELECT value FROM json_each({name}))");
-            parameters.Add((name, "[" + string.Join(',', values) + "]"));
+            parameters.Add(new(name, "[" + string.Join(',', values) + "]"));
         }
         if (scan.EventTypes.Count > 0)
         {
             var name = "$p" + parameters.Count;
             terms.Add($"e.event_type IN (SELECT value FROM json_each({name}))");
-            parameters.Add((name, JsonSerializer.Serialize(scan.EventTypes.ToArray(), ExportJsonContext.Default.StringArray)));
+            parameters.Add(new(name, JsonSerializer.Serialize(scan.EventTypes.ToArray(), ExportJsonContext.Default.StringArray)));
         }
-        var range = TimeRange(new EventQuery { FromUs = scan.FromUs, ToUs = scan.ToUs });
+        var window = new EventQuery { FromUs = scan.FromUs, ToUs = scan.ToUs };
+        var range = TimeRange(window);
         await using var connection = SqliteConnections.Open(_path);
         foreach (var partition in PartitionsIn(scan.FromUs, scan.ToUs, descending: false))
         {
@@ -45,18 +46,7 @@ public sealed partial class SqliteEventStore
             command.CommandText =
                 $"SELECT e.agent_id, b.body FROM {partition} AS e JOIN {BodyTable(partition)} AS b ON b.id = e.id " +
                 $"WHERE {range.Replace("event_time", "e.event_time", StringComparison.Ordinal)} AND ({string.Join(" OR ", terms)}) ORDER BY e.event_time, e.id";
-            foreach (var (name, json) in parameters)
-            {
-                command.Parameters.AddWithValue(name, json);
-            }
-            if (scan.FromUs is { } from)
-            {
-                command.Parameters.AddWithValue("$from", from);
-            }
-            if (scan.ToUs is { } to)
-            {
-                command.Parameters.AddWithValue("$to", to);
-            }
+            Bind(command, parameters, window);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
