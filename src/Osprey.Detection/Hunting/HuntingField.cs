@@ -7,8 +7,9 @@ namespace Osprey.Detection.Hunting;
 /// </remarks>
 public sealed class HuntingField
 {
-    private HuntingField(string name, HuntingFieldType type, string? column, string? jsonColumn, IReadOnlyList<string> jsonPath, bool isList, PayloadScope? scope)
+    private HuntingField(string name, HuntingFieldType type, string? column, string? jsonColumn, IReadOnlyList<string> jsonPath, bool isList, PayloadScope? scope, string? keyColumn = null)
     {
+        KeyColumn = keyColumn;
         Name = name;
         Type = type;
         Column = column;
@@ -26,6 +27,12 @@ public sealed class HuntingField
 
     /// <summary>The typed column; null for a JSON field.</summary>
     public string? Column { get; }
+
+    /// <summary>
+    /// The integer column holding the <see cref="LookupKey"/> of a text column's value, indexed in its place; equality
+    /// and IN on the field test the key first so the index serves. Null when the text itself is compared.
+    /// </summary>
+    public string? KeyColumn { get; }
 
     /// <summary>The column holding the JSON payload; null for a typed column.</summary>
     public string? JsonColumn { get; }
@@ -49,6 +56,15 @@ public sealed class HuntingField
         CheckIdentifier(column, nameof(column));
         CheckType(type);
         return new HuntingField(name, type, column, null, [], false, null);
+    }
+
+    /// <summary>A text field stored in its own column, looked up through the <see cref="LookupKey"/> in <paramref name="keyColumn"/>.</summary>
+    public static HuntingField ForKeyedColumn(string name, string column, string keyColumn)
+    {
+        CheckName(name);
+        CheckIdentifier(column, nameof(column));
+        CheckIdentifier(keyColumn, nameof(keyColumn));
+        return new HuntingField(name, HuntingFieldType.String, column, null, [], false, null, keyColumn);
     }
 
     /// <summary>A field read from the JSON column at <paramref name="path"/>.</summary>

@@ -92,7 +92,8 @@ public sealed partial class HuntingQueryCompiler
                 if (positive == ComparisonOperator.Equal)
                 {
                     var parameter = sql.Add(text);
-                    condition = Condition(field, text.Length == 0, value => Dialect.TextEquals(value, parameter));
+                    var key = field.KeyColumn is { } keyColumn && text.Length > 0 ? $"{SqlDialect.Quote(keyColumn)} = {sql.Add(LookupKey.Of(text))} AND " : string.Empty;
+                    condition = Condition(field, text.Length == 0, value => key + Dialect.TextEquals(value, parameter));
                 }
                 else
                 {
@@ -133,7 +134,10 @@ public sealed partial class HuntingQueryCompiler
             case HuntingFieldType.String:
                 var texts = @in.Values.Select(ToText).ToArray();
                 var list = sql.Add(Dialect.TextList(texts));
-                condition = Condition(field, texts.Any(t => t.Length == 0), value => Dialect.TextIn(value, list));
+                var keys = field.KeyColumn is { } keyColumn
+                    ? Dialect.IntegerIn(SqlDialect.Quote(keyColumn), sql.Add(Dialect.IntegerList(texts.Select(t => LookupKey.Of(t)).ToArray()))) + " AND "
+                    : string.Empty;
+                condition = Condition(field, texts.Any(t => t.Length == 0), value => keys + Dialect.TextIn(value, list));
                 break;
             case HuntingFieldType.Boolean:
                 throw new HuntingQueryException($"IN cannot be used on boolean field '{field.Name}'", @in.OperatorPosition, "use = or !=");

@@ -12,4 +12,7 @@ public sealed partial class SqliteEventStore
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Moved the event bodies of {Partition} to their own table (events database layout of an earlier build)")]
     private static partial void LogPartitionMigrated(ILogger logger, string partition);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Indexed the hashes and UniquePIDs of {Partition} by lookup key (events database layout of an earlier build)")]
+    private static partial void LogPartitionKeyed(ILogger logger, string partition);
 }

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Osprey.Detection.Hunting;
 using Osprey.Node.Hosting;
 
 namespace Osprey.Node.Storage;
@@ -105,7 +106,7 @@ public sealed partial class SqliteEventStore
         var children = new List<ProcessNode>();
         if (depth < MaxTreeDepth)
         {
-            foreach (var childStart in await QueryAllAsync(connection, partitions, "parent_unique_pid = $u AND event_type = 'ProcessStart'", uniquePid, 1000, cancellationToken).ConfigureAwait(false))
+            foreach (var childStart in await QueryAllAsync(connection, partitions, "ppid_key = $k AND parent_unique_pid = $u AND event_type = 'ProcessStart'", uniquePid, 1000, cancellationToken).ConfigureAwait(false))
             {
                 if (childStart.UniquePid is null || !seen.Add(childStart.UniquePid) || --budget[0] < 0)
                 {
@@ -122,10 +123,10 @@ public sealed partial class SqliteEventStore
     }
 
     private async Task<StoredEvent?> StartOfAsync(SqliteConnection connection, IReadOnlyList<string> partitions, string uniquePid, CancellationToken cancellationToken) =>
-        (await QueryAllAsync(connection, partitions, "unique_pid = $u AND event_type = 'ProcessStart'", uniquePid, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+        (await QueryAllAsync(connection, partitions, "upid_key = $k AND unique_pid = $u AND event_type = 'ProcessStart'", uniquePid, 1, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
 
     private Task<List<StoredEvent>> EventsOfAsync(SqliteConnection connection, IReadOnlyList<string> partitions, string uniquePid, int max, CancellationToken cancellationToken) =>
-        QueryAllAsync(connection, partitions, "unique_pid = $u", uniquePid, max, cancellationToken);
+        QueryAllAsync(connection, partitions, "upid_key = $k AND unique_pid = $u", uniquePid, max, cancellationToken);
 
     private static async Task<List<StoredEvent>> QueryAllAsync(
         SqliteConnection connection, IReadOnlyList<string> partitions, string where, string uniquePid, int max, CancellationToken cancellationToken)
@@ -140,6 +141,7 @@ public sealed partial class SqliteEventStore
             await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT {Columns} FROM {Source(partition)} WHERE {where} ORDER BY event_time, id LIMIT {max - results.Count}";
             command.Parameters.AddWithValue("$u", uniquePid);
+            command.Parameters.AddWithValue("$k", LookupKey.Of(uniquePid));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {

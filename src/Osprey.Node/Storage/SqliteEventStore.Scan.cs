@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Osprey.Detection.Hunting;
 
 namespace Osprey.Node.Storage;
 
@@ -18,11 +19,17 @@ public sealed partial class SqliteEventStore
         {
             CheckColumn(EventScan.TextColumns, column);
             var name = "$p" + parameters.Count;
-            // Hashes are stored in lower case: compared exactly, their indexes serve.
-            terms.Add(column is "md5" or "sha256"
-                ? $"e.{column} IN (SELECT value FROM json_each({name}))"
-                : $"e.{column} COLLATE NOCASE IN (SELECT value FROM json_each({name}))");
-            parameters.Add(new(name, JsonSerializer.Serialize(column is "md5" or "sha256" ? [.. values.Select(v => v.ToLowerInvariant())] : values.ToArray(), ExportJsonContext.Default.StringArray)));
+            if (KeyColumnOf(column) is { } keyColumn)
+            {
+                // Hashes and UniquePIDs are found through the index on their lookup keys, then compared as text.
+                var keys = "$p" + (parameters.Count + 1);
+                terms.Add($"(e.{keyColumn} IN (SELECT value FROM json_each({keys})) AND e.{column} IN (SELECT value FROM json_each({name})))");
+                parameters.Add(new(name, JsonSerializer.Serialize(values.ToArray(), ExportJsonContext.Default.StringArray)));
+                parameters.Add(new(keys, "[" + string.Join(',', values.Select(v => LookupKey.Of(v))) + "]"));
+                continue;
+            }
+            terms.Add($"e.{column} COLLATE NOCASE IN (SELECT value FROM json_each({name}))");
+            parameters.Add(new(name, JsonSerializer.Serialize(values.ToArray(), ExportJsonContext.Default.StringArray)));
         }
         foreach (var (column, values) in scan.Numbers.Where(n => n.Value.Count > 0))
         {
@@ -54,6 +61,9 @@ public sealed partial class SqliteEventStore
             }
         }
     }
+
+    private static string? KeyColumnOf(string column) =>
+        Array.Find(KeyedColumns, k => k.Column == column) is { KeyColumn: { } key } ? key : null;
 
     private static void CheckColumn(IReadOnlySet<string> allowed, string column)
     {

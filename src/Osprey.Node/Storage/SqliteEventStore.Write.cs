@@ -2,6 +2,7 @@ using System.Globalization;
 using Google.Protobuf;
 using Microsoft.Data.Sqlite;
 using Osprey.Contracts.V1;
+using Osprey.Detection.Hunting;
 using Osprey.Node.Ingest;
 
 namespace Osprey.Node.Storage;
@@ -18,7 +19,7 @@ public sealed partial class SqliteEventStore
     internal const string InsertColumns =
         "event_id, agent_id, seq, event_type, event_time, host, host_ip, user_name, unique_pid, parent_unique_pid, pid, " +
         "process_name, process_path, command_line, file_path, file_name, md5, sha256, local_ip, local_port, remote_ip, " +
-        "remote_port, protocol, dns_name";
+        "remote_port, protocol, dns_name, upid_key, ppid_key, md5_key, sha256_key";
 
     /// <summary>The columns a search returns from <see cref="Source"/>: the typed ones and the payload JSON (computed, not stored).</summary>
     internal const string Columns =
@@ -211,15 +212,25 @@ public sealed partial class SqliteEventStore
             process_name TEXT COLLATE NOCASE, process_path TEXT COLLATE NOCASE, command_line TEXT COLLATE NOCASE,
             file_path TEXT COLLATE NOCASE, file_name TEXT COLLATE NOCASE, md5 TEXT COLLATE NOCASE, sha256 TEXT COLLATE NOCASE,
             local_ip TEXT COLLATE NOCASE, local_port INTEGER, remote_ip TEXT COLLATE NOCASE, remote_port INTEGER,
-            protocol TEXT COLLATE NOCASE, dns_name TEXT COLLATE NOCASE);
+            protocol TEXT COLLATE NOCASE, dns_name TEXT COLLATE NOCASE,
+            upid_key INTEGER, ppid_key INTEGER, md5_key INTEGER, sha256_key INTEGER);
         CREATE TABLE IF NOT EXISTS {BodyTable(name)} (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
         CREATE INDEX IF NOT EXISTS {name}_time ON {name}(event_time);
-        CREATE INDEX IF NOT EXISTS {name}_upid ON {name}(unique_pid) WHERE unique_pid IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS {name}_ppid ON {name}(parent_unique_pid) WHERE parent_unique_pid IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS {name}_sha256 ON {name}(sha256) WHERE sha256 IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS {name}_md5 ON {name}(md5) WHERE md5 IS NOT NULL;
+        {KeyIndexDdl(name)}
         CREATE INDEX IF NOT EXISTS {name}_host_time ON {name}(host, event_time);
         """;
+
+    /// <summary>The text columns looked up by their <see cref="LookupKey"/>, each with its key column.</summary>
+    internal static readonly (string Column, string KeyColumn)[] KeyedColumns =
+        [("unique_pid", "upid_key"), ("parent_unique_pid", "ppid_key"), ("md5", "md5_key"), ("sha256", "sha256_key")];
+
+    /// <summary>
+    /// Hashes and UniquePIDs are found through indexes on their integer lookup keys, not on their text (see
+    /// <see cref="LookupKey"/>): random 64-character keys made these four indexes cost as much as the rest of the insert.
+    /// </summary>
+    internal static string KeyIndexDdl(string name) => string.Join(
+        Environment.NewLine,
+        KeyedColumns.Select(k => $"CREATE INDEX IF NOT EXISTS {name}_{k.KeyColumn} ON {name}({k.KeyColumn}) WHERE {k.KeyColumn} IS NOT NULL;"));
 
     /// <summary>The table of a day's serialized events, keyed by the day table's id.</summary>
     internal static string BodyTable(string partition) => partition + "_body";

@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Osprey.Contracts.V1;
+using Osprey.Detection.Hunting;
 using Osprey.Node.Ingest;
 
 namespace Osprey.Node.Storage;
@@ -72,6 +74,7 @@ public sealed partial class SqliteEventStore : IEventStore
         foreach (var partition in _partitions)
         {
             SplitBodies(partition);
+            AddLookupKeys(partition);
         }
         _writerTask = Task.Run(WriteLoopAsync);
         _checkpointTask = Task.Run(CheckpointLoopAsync);
@@ -133,6 +136,38 @@ public sealed partial class SqliteEventStore : IEventStore
             """, transaction);
         transaction.Commit();
         LogPartitionMigrated(_logger, partition);
+    }
+
+    /// <summary>
+    /// A day table written by an earlier build indexes hashes and UniquePIDs by their text: adds the lookup-key
+    /// columns, fills them, and swaps the indexes, in one transaction (a crash leaves the table as it was).
+    /// </summary>
+    private void AddLookupKeys(string partition)
+    {
+        using (var probe = _writer!.CreateCommand())
+        {
+            probe.CommandText = $"SELECT count(*) FROM pragma_table_info('{partition}') WHERE name = 'upid_key'";
+            if ((long)probe.ExecuteScalar()! > 0)
+            {
+                return;
+            }
+        }
+        _writer.CreateFunction<string?, long?>("osprey_lookup_key", v => v is null ? null : LookupKey.Of(v), isDeterministic: true);
+        using var transaction = _writer.BeginTransaction();
+        var sql = new System.Text.StringBuilder();
+        foreach (var (column, key) in KeyedColumns)
+        {
+            sql.AppendLine(CultureInfo.InvariantCulture, $"ALTER TABLE {partition} ADD COLUMN {key} INTEGER;");
+        }
+        sql.AppendLine(CultureInfo.InvariantCulture, $"UPDATE {partition} SET {string.Join(", ", KeyedColumns.Select(k => $"{k.KeyColumn} = osprey_lookup_key({k.Column})"))};");
+        foreach (var old in new[] { "upid", "ppid", "md5", "sha256" })
+        {
+            sql.AppendLine(CultureInfo.InvariantCulture, $"DROP INDEX IF EXISTS {partition}_{old};");
+        }
+        sql.AppendLine(KeyIndexDdl(partition));
+        Execute(_writer, sql.ToString(), transaction);
+        transaction.Commit();
+        LogPartitionKeyed(_logger, partition);
     }
 
     private static List<string> ReadPartitions(SqliteConnection connection)
