@@ -32,7 +32,11 @@ internal sealed class HuntingTestDatabase : IDisposable
             remote_port INTEGER,
             protocol TEXT COLLATE NOCASE,
             dns_name TEXT COLLATE NOCASE,
-            attrs TEXT
+            attrs TEXT,
+            upid_key INTEGER,
+            ppid_key INTEGER,
+            md5_key INTEGER,
+            sha256_key INTEGER
         );
         CREATE INDEX events_event_type ON events (event_type);
         CREATE INDEX events_command_line ON events (command_line);
@@ -43,6 +47,7 @@ internal sealed class HuntingTestDatabase : IDisposable
         "event_id", "agent_id", "seq", "event_type", "event_time", "host", "host_ip", "user_name", "unique_pid",
         "parent_unique_pid", "pid", "process_name", "process_path", "command_line", "file_path", "file_name", "md5",
         "sha256", "local_ip", "local_port", "remote_ip", "remote_port", "protocol", "dns_name", "attrs",
+        "upid_key", "ppid_key", "md5_key", "sha256_key",
     ];
 
     private HuntingTestDatabase(IHuntingSchema schema)
@@ -82,6 +87,7 @@ internal sealed class HuntingTestDatabase : IDisposable
             row.UniquePid, row.ParentUniquePid, row.Pid, row.ProcessName, row.ProcessPath, row.CommandLine, row.FilePath,
             row.FileName, row.Md5, row.Sha256, row.LocalIp, row.LocalPort, row.RemoteIp, row.RemotePort, row.Protocol,
             row.DnsName, row.Attrs,
+            Key(row.UniquePid), Key(row.ParentUniquePid), Key(row.Md5), Key(row.Sha256),
         ];
         using var command = Connection.CreateCommand();
         command.CommandText = $"INSERT INTO events ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => "$" + c))})";
@@ -92,6 +98,9 @@ internal sealed class HuntingTestDatabase : IDisposable
 
         command.ExecuteNonQuery();
     }
+
+    /// <summary>The lookup key the node stores beside a keyed text column (the compiler tests it before the text).</summary>
+    private static long? Key(string? value) => value is null ? null : LookupKey.Of(value);
 
     /// <summary>The IDs of the events <paramref name="query"/> matches, in ID order.</summary>
     public string[] Match(string query) => Run(Compiler.Compile(query), "event_id");

@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Osprey.Contracts.V1;
+using Osprey.Detection.Hunting;
 using Osprey.Node.Hosting;
 using Osprey.Node.Storage;
 using Osprey.Node.Tests.Support;
@@ -108,6 +109,112 @@ public sealed class EventStoreTests
         using var columns = check.CreateCommand();
         columns.CommandText = $"SELECT count(*) FROM pragma_table_info('{partition}') WHERE name = 'body'";
         Assert.Equal(0L, columns.ExecuteScalar());
+    }
+
+    [Fact]
+    public async Task ADayTableIndexedByHashText_GetsLookupKeys_AndItsHashesAndUniquePidsStayFindable()
+    {
+        using var dir = new TempDirectory("osprey-store-keys");
+        var path = Path.Combine(dir.Path, "events.db");
+        var generator = new SyntheticEvents("7d3f1c2a-0000-4000-8000-000000000001", "h", 9);
+        var now = NodeClock.ToUs(DateTimeOffset.UtcNow);
+        var parent = generator.Create(EventType.ProcessStart, 1, now);
+        var child = generator.Create(EventType.ProcessStart, 2, now + 1);
+        child.ParentUniquePid = parent.Process.UniquePid;
+        var partition = SqliteEventStore.PartitionName(DateTimeOffset.UtcNow);
+        using (var old = new SqliteConnection($"Data Source={path};Pooling=false"))
+        {
+            old.Open();
+            using var create = old.CreateCommand();
+            // The day table as builds before lookup keys wrote it: hashes and UniquePIDs indexed by their text.
+            create.CommandText = $"""
+                CREATE TABLE {partition} (id INTEGER PRIMARY KEY, event_id TEXT NOT NULL, agent_id TEXT NOT NULL COLLATE NOCASE,
+                    seq INTEGER NOT NULL, event_type TEXT NOT NULL COLLATE NOCASE, event_time INTEGER NOT NULL, host TEXT COLLATE NOCASE,
+                    host_ip TEXT COLLATE NOCASE, user_name TEXT COLLATE NOCASE, unique_pid TEXT COLLATE NOCASE,
+                    parent_unique_pid TEXT COLLATE NOCASE, pid INTEGER, process_name TEXT COLLATE NOCASE, process_path TEXT COLLATE NOCASE,
+                    command_line TEXT COLLATE NOCASE, file_path TEXT COLLATE NOCASE, file_name TEXT COLLATE NOCASE,
+                    md5 TEXT COLLATE NOCASE, sha256 TEXT COLLATE NOCASE, local_ip TEXT COLLATE NOCASE, local_port INTEGER,
+                    remote_ip TEXT COLLATE NOCASE, remote_port INTEGER, protocol TEXT COLLATE NOCASE, dns_name TEXT COLLATE NOCASE);
+                CREATE TABLE {partition}_body (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+                CREATE INDEX {partition}_time ON {partition}(event_time);
+                CREATE INDEX {partition}_upid ON {partition}(unique_pid) WHERE unique_pid IS NOT NULL;
+                CREATE INDEX {partition}_ppid ON {partition}(parent_unique_pid) WHERE parent_unique_pid IS NOT NULL;
+                CREATE INDEX {partition}_sha256 ON {partition}(sha256) WHERE sha256 IS NOT NULL;
+                CREATE INDEX {partition}_md5 ON {partition}(md5) WHERE md5 IS NOT NULL;
+                """;
+            create.ExecuteNonQuery();
+            foreach (var e in new[] { parent, child })
+            {
+                using var insert = old.CreateCommand();
+                insert.CommandText = $"""
+                    INSERT INTO {partition} (event_id, agent_id, seq, event_type, event_time, unique_pid, parent_unique_pid, md5, sha256)
+                        VALUES ($id, $agent, $seq, 'ProcessStart', $time, $upid, $ppid, $md5, $sha256);
+                    INSERT INTO {partition}_body (id, body) VALUES (last_insert_rowid(), $body);
+                    """;
+                insert.Parameters.AddWithValue("$id", e.EventId);
+                insert.Parameters.AddWithValue("$agent", e.Device.AgentId);
+                insert.Parameters.AddWithValue("$seq", (long)e.Sequence);
+                insert.Parameters.AddWithValue("$time", e.TimeUs);
+                insert.Parameters.AddWithValue("$upid", e.Process.UniquePid);
+                insert.Parameters.AddWithValue("$ppid", string.IsNullOrEmpty(e.ParentUniquePid) ? DBNull.Value : e.ParentUniquePid);
+                insert.Parameters.AddWithValue("$md5", e.Process.File.Md5);
+                insert.Parameters.AddWithValue("$sha256", e.Process.File.Sha256);
+                insert.Parameters.AddWithValue("$body", e.ToByteArray());
+                insert.ExecuteNonQuery();
+            }
+        }
+
+        await using (var store = new SqliteEventStore(path, TimeProvider.System, NullLogger<SqliteEventStore>.Instance))
+        {
+            store.Initialize();
+            var byMd5 = await store.SearchAsync(new EventQuery { Query = $"Md5 = \"{child.Process.File.Md5.ToUpperInvariant()}\" AND UniquePid = \"{child.Process.UniquePid}\"" }, Ct);
+            Assert.Equal(child.EventId, Assert.Single(byMd5.Events).EventId);
+            var bySha = await store.SearchAsync(new EventQuery { Query = $"Sha256 IN (\"{parent.Process.File.Sha256}\", \"{new string('0', 64)}\") AND ParentUniquePid = \"{parent.ParentUniquePid}\"" }, Ct);
+            Assert.Equal(parent.EventId, Assert.Single(bySha.Events).EventId);
+            var tree = await store.ProcessTreeAsync(parent.Process.UniquePid, 10, Ct);
+            Assert.Equal(child.Process.UniquePid, Assert.Single(tree.Process!.Children).UniquePid);
+        }
+        using var check = new SqliteConnection($"Data Source={path};Pooling=false");
+        check.Open();
+        using var indexes = check.CreateCommand();
+        indexes.CommandText = $"SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{partition}' ORDER BY name)";
+        Assert.Equal(
+            $"{partition}_md5_key {partition}_ppid_key {partition}_sha256_key {partition}_time {partition}_upid_key",
+            indexes.ExecuteScalar());
+    }
+
+    [Theory]
+    [InlineData("Sha256 = \"E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855\"", "sha256_key")]
+    [InlineData("Md5 IN (\"d41d8cd98f00b204e9800998ecf8427e\", \"0cc175b9c0f1b6a831c399e269772661\")", "md5_key")]
+    [InlineData("UniquePid = \"0123456789abcdef0123456789abcdef\"", "upid_key")]
+    [InlineData("ParentUniquePid = \"0123456789abcdef0123456789abcdef\" AND EventType = \"ProcessStart\"", "ppid_key")]
+    public void HashAndUniquePidLookups_UseTheirKeyIndex(string query, string keyColumn)
+    {
+        using var dir = new TempDirectory("osprey-store-plan");
+        var partition = SqliteEventStore.PartitionName(DateTimeOffset.UtcNow);
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "events.db")};Pooling=false");
+        connection.Open();
+        using (var ddl = connection.CreateCommand())
+        {
+            ddl.CommandText = SqliteEventStore.PartitionDdl(partition);
+            ddl.ExecuteNonQuery();
+        }
+        connection.CreateFunction<byte[]?, string?>("osprey_payload", _ => null, isDeterministic: true);
+        var compiled = new HuntingQueryCompiler(EventsSchema.Default, SqliteDialect.Instance).Compile(query);
+        using var plan = connection.CreateCommand();
+        plan.CommandText = $"EXPLAIN QUERY PLAN SELECT id FROM {SqliteEventStore.Source(partition)} WHERE {compiled.Where}";
+        foreach (var (name, value) in compiled.Parameters)
+        {
+            plan.Parameters.AddWithValue(name, value);
+        }
+        using var reader = plan.ExecuteReader();
+        var steps = new List<string>();
+        while (reader.Read())
+        {
+            steps.Add(reader.GetString(3));
+        }
+
+        Assert.Contains(steps, step => step.Contains($"USING INDEX {partition}_{keyColumn}", StringComparison.Ordinal));
     }
 
     [Fact]
