@@ -18,7 +18,7 @@ namespace Osprey.Bench;
 /// <summary>
 /// prevention-exec: what prevention adds to an exec. A program on a tmpfs the benchmark mounts (the only place it
 /// intercepts) is started and waited for, one at a time, without prevention, then with the agent's prevention engine
-/// enforcing rule sets that do not match it: hash rules (after the first exec the kernel stops asking, an ignore mark),
+/// enforcing rule sets that do not match it, the two alternating in rounds: hash rules (after the first exec the kernel stops asking, an ignore mark),
 /// path rules for another filesystem (ignore marks too), path rules that could match on the program's filesystem
 /// (every exec answered by the agent, path checked), and hash rules with ignore marks off (every exec answered by the
 /// agent from its hash cache). Bounded by the exec count.
@@ -33,6 +33,9 @@ public static class PreventionBenchmark
         return command;
     }
 
+    /// <summary>Baseline and configuration alternate in this many rounds, so drift of the machine falls on both alike.</summary>
+    private const int Rounds = 10;
+
     private static async Task<int> RunAsync(int execs, CancellationToken cancellationToken)
     {
         RootCheck.Require();
@@ -42,29 +45,40 @@ public static class PreventionBenchmark
         await File.WriteAllBytesAsync(program, [.. await File.ReadAllBytesAsync("/bin/true", cancellationToken), .. Guid.NewGuid().ToByteArray()], cancellationToken);
         File.SetUnixFileMode(program, (UnixFileMode)0b111_101_101);
 
-        var baseline = Measure(program, execs);
-        Report("prevention_exec_baseline", baseline, null);
-
         var otherHash = Convert.ToHexStringLower(SHA256.HashData(Guid.NewGuid().ToByteArray()));
-        var hashRules = Policy(1, new PreventionRule { RuleId = "h", Sha256 = otherHash, Mode = PreventionMode.Block });
-        var pathRulesElsewhere = Policy(2, new PreventionRule { RuleId = "p", PathPattern = "/nonexistent/**", Mode = PreventionMode.Block });
-        var pathRulesHere = Policy(3, new PreventionRule { RuleId = "p", PathPattern = mount.Path + "/other-*", Mode = PreventionMode.Block });
+        var hashRule = new PreventionRule { RuleId = "h", Sha256 = otherHash, Mode = PreventionMode.Block };
+        var pathRuleElsewhere = new PreventionRule { RuleId = "p", PathPattern = "/nonexistent/**", Mode = PreventionMode.Block };
+        var pathRuleHere = new PreventionRule { RuleId = "p", PathPattern = mount.Path + "/other-*", Mode = PreventionMode.Block };
 
-        using (var engine = Engine(mount.Path, state.Path, maxIgnoreMarks: 16_384))
+        using var engine = Engine(mount.Path, state.Path, maxIgnoreMarks: 16_384);
+        using var noIgnoreMarks = Engine(mount.Path, state.Path, maxIgnoreMarks: 0);
+        var version = 0UL;
+        var baseline = new List<double>();
+        (string Name, PreventionEngine Engine, PreventionRule Rule)[] configurations =
+        [
+            ("prevention_exec_hash_rules", engine, hashRule),
+            ("prevention_exec_path_rules_other_filesystem", engine, pathRuleElsewhere),
+            ("prevention_exec_path_rules_same_filesystem", engine, pathRuleHere),
+            ("prevention_exec_hash_rules_no_ignore_marks", noIgnoreMarks, hashRule),
+        ];
+        foreach (var (name, enforcing, rule) in configurations)
         {
-            engine.Apply(hashRules);
-            Report("prevention_exec_hash_rules", Measure(program, execs), baseline);
-            engine.Apply(pathRulesElsewhere);
-            Report("prevention_exec_path_rules_other_filesystem", Measure(program, execs), baseline);
-            engine.Apply(pathRulesHere);
-            Report("prevention_exec_path_rules_same_filesystem", Measure(program, execs), baseline);
+            // Without prevention (no rules: nothing marked), then with the rule, round after round.
+            var without = new List<double>();
+            var with = new List<double>();
+            for (var round = 0; round < Rounds; round++)
+            {
+                enforcing.Apply(new PreventionPolicy { Version = ++version });
+                without.AddRange(Measure(program, execs / Rounds));
+                enforcing.Apply(Policy(++version, rule));
+                with.AddRange(Measure(program, execs / Rounds));
+            }
+            enforcing.Apply(new PreventionPolicy { Version = ++version });
+            Report(name, [.. with.Order()], [.. without.Order()]);
+            baseline.AddRange(without);
         }
-        using (var engine = Engine(mount.Path, state.Path, maxIgnoreMarks: 0))
-        {
-            engine.Apply(Policy(4, hashRules.Rules[0]));
-            Report("prevention_exec_hash_rules_no_ignore_marks", Measure(program, execs), baseline);
-            Figures.Print("prevention_decisions", engine.Allowed, "execs");
-        }
+        Report("prevention_exec_baseline", [.. baseline.Order()], null);
+        Figures.Print("prevention_decisions", engine.Allowed + noIgnoreMarks.Allowed, "execs");
         return 0;
     }
 
@@ -98,7 +112,7 @@ public static class PreventionBenchmark
             var argv = stackalloc byte*[] { path, null };
             var envp = stackalloc byte*[] { null };
             var samples = new double[count];
-            for (var i = -50; i < count; i++)
+            for (var i = -10; i < count; i++)
             {
                 var start = Stopwatch.GetTimestamp();
                 var error = Native.PosixSpawn(out var pid, path, 0, 0, argv, envp);
@@ -129,6 +143,8 @@ public static class PreventionBenchmark
         Figures.Print(name + "_p99", Percentile(sorted, 0.99), "us");
         if (baseline is not null)
         {
+            // The baseline of the same rounds: execs without prevention alternating with these.
+            Figures.Print(name + "_without_p50", Percentile(baseline, 0.50), "us");
             Figures.Print(name + "_added_p50", Percentile(sorted, 0.50) - Percentile(baseline, 0.50), "us");
         }
     }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
@@ -22,7 +23,8 @@ namespace Osprey.Agent.Prevention;
 /// </summary>
 public sealed partial class PreventionEngine : IDisposable
 {
-    private const int ReaderThreads = 2;
+    /// <summary>How long the reader may be inside one batch of decisions before the standby thread answers beside it.</summary>
+    private static readonly TimeSpan StuckAfter = TimeSpan.FromMilliseconds(20);
     private const int BufferSize = 16 * 1024;
 
     /// <summary>Programs that run script files they open: their openings are scripts, not documents.</summary>
@@ -48,6 +50,9 @@ public sealed partial class PreventionEngine : IDisposable
     private long _audited;
     private long _failures;
     private int _ignoreMarks;
+
+    // Stopwatch timestamp at which the reader started the decisions of its current read; 0 while it waits for events.
+    private long _busySince;
 
     public PreventionEngine(PreventionOptions options, string policyPath, SensorContext context)
     {
@@ -156,45 +161,87 @@ public sealed partial class PreventionEngine : IDisposable
         (rules.Covers(PreventionTarget.Executables) || rules.Covers(PreventionTarget.Scripts) ? Fanotify.OpenExecPermission : 0)
         | (rules.Covers(PreventionTarget.Scripts) || rules.Covers(PreventionTarget.Documents) ? Fanotify.OpenPermission : 0);
 
+    /// <summary>
+    /// One reader answers events; a standby thread answers beside it only while it has been inside one batch of
+    /// decisions for longer than <see cref="StuckAfter"/>. Two threads waiting on the group would both be woken by
+    /// every event (about 20 µs more per exec on two cores); one thread alone could wait forever on an event its own
+    /// decision caused (the runtime loading an assembly from a marked filesystem, a large file being hashed). The
+    /// standby looks every 20 ms and costs nothing else.
+    /// </summary>
     private void StartReaders(PermissionGroup group)
     {
-        for (var i = 0; i < ReaderThreads; i++)
+        Thread[] threads =
+        [
+            new(() => ReadLoop(group)) { IsBackground = true, Name = "osprey-prevention" },
+            new(() => StandbyLoop(group)) { IsBackground = true, Name = "osprey-prevention-standby" },
+        ];
+        foreach (var thread in threads)
         {
-            var watchesMounts = i == 0;
-            var thread = new Thread(() => ReadLoop(group, watchesMounts)) { IsBackground = true, Name = $"osprey-prevention-{i}" };
             _threads.Add(thread);
             thread.Start();
         }
     }
 
-    private void ReadLoop(PermissionGroup group, bool watchesMounts)
+    private void ReadLoop(PermissionGroup group)
     {
         var buffer = new byte[BufferSize];
-        using var mountTable = watchesMounts ? File.OpenHandle("/proc/self/mountinfo") : null;
+        using var mountTable = File.OpenHandle("/proc/self/mountinfo");
         while (!_stopping)
         {
-            var woken = Fanotify.Wait(group.Handle, mountTable, 250, out var ready, out var mountsChanged, out var errno);
-            if (mountsChanged)
+            ReadAndAnswer(group, buffer, mountTable, 250, leader: true);
+        }
+    }
+
+    private void StandbyLoop(PermissionGroup group)
+    {
+        var buffer = new byte[BufferSize];
+        while (!_stopping)
+        {
+            Thread.Sleep(StuckAfter);
+            var since = Volatile.Read(ref _busySince);
+            if (since == 0 || Stopwatch.GetElapsedTime(since) < StuckAfter)
             {
-                // The kernel reports a mount table change once per poll that sees it.
-                OnMountsChanged(group);
-            }
-            if (!woken || !ready)
-            {
-                if (errno != 0)
-                {
-                    LogReadFailed(_context.Logger, Errno.Describe(errno));
-                    Thread.Sleep(100);
-                }
                 continue;
             }
-            var length = Fanotify.Read(group.Handle, buffer, out errno);
-            if (length < 0)
+            // The reader is still in the same batch: answer what comes meanwhile, until it is back.
+            while (!_stopping && Volatile.Read(ref _busySince) == since)
+            {
+                ReadAndAnswer(group, buffer, null, 10, leader: false);
+            }
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for events (and mount table changes when given its handle) and answers them.</summary>
+    private void ReadAndAnswer(PermissionGroup group, byte[] buffer, SafeFileHandle? mountTable, int timeoutMs, bool leader)
+    {
+        var woken = Fanotify.Wait(group.Handle, mountTable, timeoutMs, out var ready, out var mountsChanged, out var errno);
+        if (mountsChanged)
+        {
+            // The kernel reports a mount table change once per poll that sees it.
+            OnMountsChanged(group);
+        }
+        if (!woken || !ready)
+        {
+            if (errno != 0)
             {
                 LogReadFailed(_context.Logger, Errno.Describe(errno));
                 Thread.Sleep(100);
-                continue;
             }
+            return;
+        }
+        var length = Fanotify.Read(group.Handle, buffer, out errno);
+        if (length < 0)
+        {
+            LogReadFailed(_context.Logger, Errno.Describe(errno));
+            Thread.Sleep(100);
+            return;
+        }
+        if (leader)
+        {
+            Volatile.Write(ref _busySince, Stopwatch.GetTimestamp());
+        }
+        try
+        {
             var span = buffer.AsSpan(0, length);
             while (span.Length >= 24)
             {
@@ -211,6 +258,13 @@ public sealed partial class PreventionEngine : IDisposable
                 {
                     Answer(group, mask, fd, pid);
                 }
+            }
+        }
+        finally
+        {
+            if (leader)
+            {
+                Volatile.Write(ref _busySince, 0);
             }
         }
     }
