@@ -15,6 +15,9 @@ public sealed record DetectionOptions
     /// </summary>
     public int EnqueueWaitMs { get; init; } = 50;
 
+    /// <summary>How often detection looks for skipped batches to catch up on (evaluated once their partition is at most half full).</summary>
+    public int CatchUpIntervalMs { get; init; } = 2_000;
+
     /// <summary>Objects arriving in Storage that wait for their YARA scan; past that, new objects are not scanned (counted and logged).</summary>
     public int YaraQueueObjects { get; init; } = 256;
 
@@ -36,6 +39,10 @@ public sealed record DetectionOptions
         if (QueueBatches is < 1 or > 100_000)
         {
             errors.Add($"detection.queueBatches: {QueueBatches} is outside 1..100000");
+        }
+        if (CatchUpIntervalMs is < 10 or > 600_000)
+        {
+            errors.Add($"detection.catchUpIntervalMs: {CatchUpIntervalMs} is outside 10..600000");
         }
         if (EnqueueWaitMs is < 0 or > 10_000)
         {

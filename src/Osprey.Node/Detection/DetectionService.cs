@@ -13,13 +13,19 @@ namespace Osprey.Node.Detection;
 /// Streaming detection: the events of each stored telemetry batch go to their agent's partition (a bounded queue with
 /// one worker, chosen by a hash of the agent ID), so each agent's events are evaluated in the order they were stored.
 /// Workers evaluate the current rule set and record matches as alerts. Ingest never waits longer than
-/// <see cref="DetectionOptions.EnqueueWaitMs"/>: past that, the batch's events are counted as a backlog drop and
-/// logged; they remain stored, only their streaming evaluation is skipped.
+/// <see cref="DetectionOptions.EnqueueWaitMs"/>: past that, the batch's events are counted as a backlog drop, logged,
+/// and recorded in the node store (agent, sequences, times). They remain stored; detection catches up on them from the
+/// events database once their partition has room again, and removes the record only after they were evaluated (a
+/// restart in between evaluates them again; alerts link a rule to an event once).
 /// </summary>
 public sealed partial class DetectionService : IHostedService, IAsyncDisposable
 {
     private readonly DetectionRuleSet _rules;
     private readonly INodeStore _store;
+    private readonly IEventStore _events;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _catchUp;
+    private long _caughtUp;
     private readonly TimeProvider _time;
     private readonly ILogger<DetectionService> _logger;
     private readonly DetectionOptions _options;
@@ -31,10 +37,12 @@ public sealed partial class DetectionService : IHostedService, IAsyncDisposable
     private long _matches;
     private long _failedBatches;
 
-    public DetectionService(DetectionRuleSet rules, INodeStore store, TimeProvider time, IOptions<NodeOptions> options, ILogger<DetectionService> logger)
+    public DetectionService(
+        DetectionRuleSet rules, INodeStore store, IEventStore events, TimeProvider time, IOptions<NodeOptions> options, ILogger<DetectionService> logger)
     {
         _rules = rules;
         _store = store;
+        _events = events;
         _time = time;
         _logger = logger;
         _options = options.Value.Detection;
@@ -52,7 +60,7 @@ public sealed partial class DetectionService : IHostedService, IAsyncDisposable
     /// <summary>Events evaluated, events skipped because their partition stayed full, rule matches recorded, batches whose alerts could not be stored.</summary>
     public DetectionCounters Counters => new(
         Interlocked.Read(ref _evaluated), Interlocked.Read(ref _droppedEvents), Interlocked.Read(ref _droppedBatches),
-        Interlocked.Read(ref _matches), Interlocked.Read(ref _failedBatches));
+        Interlocked.Read(ref _matches), Interlocked.Read(ref _failedBatches), Interlocked.Read(ref _caughtUp));
 
     public int PartitionOf(string agentId) => (int)((uint)StableHash(agentId) % (uint)_partitions.Length);
 
@@ -91,18 +99,98 @@ public sealed partial class DetectionService : IHostedService, IAsyncDisposable
         Interlocked.Add(ref _droppedEvents, events.Count);
         var batches = Interlocked.Increment(ref _droppedBatches);
         LogBacklogDrop(_logger, events.Count, agentId, PartitionOf(agentId), batches);
+        try
+        {
+            _store.AddDetectionBacklog(new DetectionBacklogEntry
+            {
+                AgentId = agentId,
+                FirstSeq = (long)events.Min(e => e.Sequence),
+                LastSeq = (long)events.Max(e => e.Sequence),
+                FromUs = events.Min(e => e.TimeUs),
+                ToUs = events.Max(e => e.TimeUs),
+                StoredUs = _time.NowUs(),
+                Events = events.Count,
+            });
+        }
+        catch (Exception e)
+        {
+            LogBacklogRecordFailed(_logger, events.Count, agentId, e);
+        }
         return false;
+    }
+
+    /// <summary>
+    /// Evaluates skipped batches from the events database, oldest first, each once its partition is at most half full;
+    /// it waits for room rather than skipping again.
+    /// </summary>
+    private async Task CatchUpLoopAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_options.CatchUpIntervalMs), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                foreach (var entry in _store.DetectionBacklog(64))
+                {
+                    var partition = _partitions[PartitionOf(entry.AgentId)];
+                    if (partition.Reader.Count > _options.QueueBatches / 2)
+                    {
+                        continue;
+                    }
+                    await CatchUpAsync(entry, partition.Writer, stopping).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            LogCatchUpFailed(_logger, e);
+        }
+    }
+
+    private async Task CatchUpAsync(DetectionBacklogEntry entry, ChannelWriter<DetectionWork> writer, CancellationToken stopping)
+    {
+        const int Chunk = 1024;
+        var chunk = new List<Event>(Chunk);
+        var read = 0;
+        await foreach (var body in _events.ReadSequencesAsync(entry.AgentId, entry.FirstSeq, entry.LastSeq, entry.FromUs, entry.ToUs, entry.StoredUs, stopping).ConfigureAwait(false))
+        {
+            chunk.Add(Event.Parser.ParseFrom(body));
+            if (chunk.Count == Chunk)
+            {
+                read += chunk.Count;
+                await writer.WriteAsync(new DetectionWork(entry.AgentId, chunk, _time.GetTimestamp()), stopping).ConfigureAwait(false);
+                chunk = new List<Event>(Chunk);
+            }
+        }
+        read += chunk.Count;
+        var count = read;
+        // The entry goes once the last chunk is evaluated (chunks of one agent are evaluated in order).
+        await writer.WriteAsync(new DetectionWork(entry.AgentId, chunk, _time.GetTimestamp(), () =>
+        {
+            Interlocked.Add(ref _caughtUp, count);
+            _store.RemoveDetectionBacklog(entry.Id);
+            LogCaughtUp(_logger, count, entry.AgentId, entry.FirstSeq, entry.LastSeq);
+        }), stopping).ConfigureAwait(false);
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _rules.Rebuild();
         _workers = [.. _partitions.Select(p => Task.Factory.StartNew(() => RunAsync(p.Reader), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap())];
+        _catchUp = Task.Run(() => CatchUpLoopAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_catchUp is not null)
+        {
+            await _catchUp.ConfigureAwait(false);
+        }
         foreach (var partition in _partitions)
         {
             partition.Writer.TryComplete();
@@ -158,6 +246,17 @@ public sealed partial class DetectionService : IHostedService, IAsyncDisposable
             {
                 Record(hits, work);
             }
+            if (work.Evaluated is { } evaluated)
+            {
+                try
+                {
+                    evaluated();
+                }
+                catch (Exception e)
+                {
+                    LogCatchUpFailed(_logger, e);
+                }
+            }
         }
     }
 
@@ -197,6 +296,15 @@ public sealed partial class DetectionService : IHostedService, IAsyncDisposable
         }
         return (int)hash;
     }
+
+    [LoggerMessage(EventId = 4016, Level = LogLevel.Error, Message = "Detection backlog: {Events} skipped events of agent {AgentId} could not be recorded for catch-up")]
+    private static partial void LogBacklogRecordFailed(ILogger logger, int events, string agentId, Exception exception);
+
+    [LoggerMessage(EventId = 4017, Level = LogLevel.Information, Message = "Detection caught up on {Events} skipped events of agent {AgentId} (sequences {First}..{Last})")]
+    private static partial void LogCaughtUp(ILogger logger, int events, string agentId, long first, long last);
+
+    [LoggerMessage(EventId = 4018, Level = LogLevel.Error, Message = "Detection catch-up failed; it is tried again at the next interval")]
+    private static partial void LogCatchUpFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Detection backlog: {Events} events of agent {AgentId} skipped streaming evaluation (partition {Partition} full; {Batches} batches so far); they are stored")]
     private static partial void LogBacklogDrop(ILogger logger, int events, string agentId, int partition, long batches);

@@ -133,3 +133,19 @@ public enum AlertChange
     Created,
     Updated,
 }
+
+/// <summary>
+/// A stored batch whose streaming evaluation was skipped: the agent's sequences <c>FirstSeq..LastSeq</c>, event times
+/// <c>FromUs..ToUs</c>, stored at <c>StoredUs</c> (events dated implausibly went to that day's table).
+/// </summary>
+public sealed record DetectionBacklogEntry
+{
+    public long Id { get; init; }
+    public required string AgentId { get; init; }
+    public long FirstSeq { get; init; }
+    public long LastSeq { get; init; }
+    public long FromUs { get; init; }
+    public long ToUs { get; init; }
+    public long StoredUs { get; init; }
+    public long Events { get; init; }
+}

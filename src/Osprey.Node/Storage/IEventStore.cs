@@ -23,6 +23,9 @@ public interface IEventStore : IAsyncDisposable
     /// <summary>The events a retrospective scan selects (agent and serialized event), oldest day first.</summary>
     IAsyncEnumerable<(string AgentId, byte[] Body)> ScanAsync(EventScan scan, CancellationToken cancellationToken);
 
+    /// <summary>The stored events of one agent with sequences in <c>firstSeq..lastSeq</c> and times in <c>fromUs..toUs</c>, in sequence order.</summary>
+    IAsyncEnumerable<byte[]> ReadSequencesAsync(string agentId, long firstSeq, long lastSeq, long fromUs, long toUs, long storedUs, CancellationToken cancellationToken);
+
     Task<ProcessTree> ProcessTreeAsync(string uniquePid, int maxEventsPerProcess, CancellationToken cancellationToken);
 
     /// <summary>Drops day partitions older than the retention age or beyond the size bound; returns how many.</summary>

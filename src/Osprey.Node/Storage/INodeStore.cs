@@ -68,6 +68,14 @@ public interface INodeStore
     /// of the same rule, agent and day is updated, or a new one created.
     /// </summary>
     IReadOnlyList<(AlertChange Change, string? AlertId)> RecordDetections(IReadOnlyList<DetectionHit> hits, long nowUs);
+    /// <summary>Records a stored batch whose streaming evaluation was skipped, for detection to catch up on.</summary>
+    void AddDetectionBacklog(DetectionBacklogEntry entry);
+
+    /// <summary>The oldest skipped batches still to evaluate.</summary>
+    IReadOnlyList<DetectionBacklogEntry> DetectionBacklog(int limit);
+
+    void RemoveDetectionBacklog(long id);
+
     IReadOnlyList<AlertRecord> ListAlerts(AlertFilter filter);
     AlertRecord? GetAlert(string alertId);
     IReadOnlyList<string> AlertEventIds(string alertId, int limit);

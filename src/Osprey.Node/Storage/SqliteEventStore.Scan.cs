@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Osprey.Detection.Hunting;
+using Osprey.Node.Hosting;
 
 namespace Osprey.Node.Storage;
 
@@ -58,6 +59,36 @@ public sealed partial class SqliteEventStore
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 yield return (reader.GetString(0), (byte[])reader.GetValue(1));
+            }
+        }
+    }
+
+    public async IAsyncEnumerable<byte[]> ReadSequencesAsync(
+        string agentId, long firstSeq, long lastSeq, long fromUs, long toUs, long storedUs, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // The day tables of the events' times, and the day they were stored (where events dated implausibly went).
+        var stored = PartitionName(NodeClock.FromUs(storedUs));
+        var partitions = PartitionsIn(fromUs, toUs, descending: false);
+        if (!partitions.Contains(stored) && Partitions().Contains(stored))
+        {
+            partitions.Add(stored);
+        }
+        await using var connection = SqliteConnections.Open(_path);
+        foreach (var partition in partitions)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText =
+                $"SELECT b.body FROM {partition} AS e JOIN {BodyTable(partition)} AS b ON b.id = e.id " +
+                "WHERE e.event_time BETWEEN $from AND $to AND e.agent_id = $agent AND e.seq BETWEEN $first AND $last ORDER BY e.seq";
+            command.Parameters.AddWithValue("$from", fromUs);
+            command.Parameters.AddWithValue("$to", toUs);
+            command.Parameters.AddWithValue("$agent", agentId);
+            command.Parameters.AddWithValue("$first", firstSeq);
+            command.Parameters.AddWithValue("$last", lastSeq);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return (byte[])reader.GetValue(0);
             }
         }
     }

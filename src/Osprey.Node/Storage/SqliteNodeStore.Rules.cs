@@ -29,6 +29,7 @@ public sealed partial class SqliteNodeStore
             db.Execute("ALTER TABLE rules ADD COLUMN scope TEXT NOT NULL DEFAULT 'local'");
         }
         db.Execute(AlertsSchema);
+        db.Execute(DetectionBacklogSchema);
         CreateIncidentTables(db);
     }
 

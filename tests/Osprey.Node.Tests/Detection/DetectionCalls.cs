@@ -11,6 +11,25 @@ internal static class DetectionCalls
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>A Sigma rule on a base64-decoded command piped into a shell (command line contains 'base64 -d', ends with '| sh').</summary>
+    public const string PipeToShellRule = """
+        title: Base64 Pipe To Shell (test)
+        id: 11111111-2222-3333-4444-555555555555
+        status: test
+        level: high
+        tags:
+            - attack.execution
+            - attack.t1059.004
+        logsource:
+            product: linux
+            category: process_creation
+        detection:
+            selection:
+                CommandLine|contains: 'base64 -d'
+                CommandLine|endswith: '| sh'
+            condition: selection
+        """;
+
     public static Event Exec(SimulatedAgent agent, ulong sequence, string commandLine, string image = "/bin/sh") => new()
     {
         EventId = Guid.NewGuid().ToString("D"),

@@ -13,23 +13,7 @@ namespace Osprey.Node.Tests.Detection;
 /// <summary>Rules imported through the operator API, events sent as an agent sends them, alerts read back through the API.</summary>
 public sealed class StreamingDetectionTests
 {
-    private const string PipeToShell = """
-        title: Base64 Pipe To Shell (test)
-        id: 11111111-2222-3333-4444-555555555555
-        status: test
-        level: high
-        tags:
-            - attack.execution
-            - attack.t1059.004
-        logsource:
-            product: linux
-            category: process_creation
-        detection:
-            selection:
-                CommandLine|contains: 'base64 -d'
-                CommandLine|endswith: '| sh'
-            condition: selection
-        """;
+    private const string PipeToShell = DetectionCalls.PipeToShellRule;
 
     private const string CronFile = """
         title: Cron File (test)
