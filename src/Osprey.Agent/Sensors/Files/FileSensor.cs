@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Osprey.Agent.Interop;
 
 namespace Osprey.Agent.Sensors.Files;
@@ -45,7 +44,7 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
         }
         FileSensorLog.Watching(context.Logger, group.Filesystems.Count, string.Join(", ", group.Filesystems));
 
-        using var queue = new BlockingCollection<FileChange>(_options.QueueCapacity);
+        var queue = new HandoffQueue<FileChange>(_options.QueueCapacity);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var processor = new FileChangeProcessor(context, _options);
         var reader = new FanotifyReader(context, group.Find, filter, _options, change => queue.Add(change, stop.Token));
@@ -141,7 +140,7 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
     }
 
     /// <summary>The processor thread: runs until the reader is done and the queue is empty; returns why it failed, or null.</summary>
-    private static string? Process(BlockingCollection<FileChange> queue, FileChangeProcessor processor, CancellationTokenSource stop)
+    private static string? Process(HandoffQueue<FileChange> queue, FileChangeProcessor processor, CancellationTokenSource stop)
     {
         try
         {
@@ -156,7 +155,7 @@ public sealed class FileSensor(IReadOnlyList<string>? excludedPaths = null, File
         }
     }
 
-    private static void ProcessUntilDone(BlockingCollection<FileChange> queue, FileChangeProcessor processor)
+    private static void ProcessUntilDone(HandoffQueue<FileChange> queue, FileChangeProcessor processor)
     {
         while (true)
         {
