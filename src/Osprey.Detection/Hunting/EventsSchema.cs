@@ -79,6 +79,9 @@ public sealed class EventsSchema : IHuntingSchema
     /// <summary>The typed columns plus every comparable payload field of the <c>osprey.v1.Event</c> payload messages; any other name is unknown.</summary>
     public static EventsSchema Default => DefaultSchema.Value;
 
+    /// <summary>The typed text fields looked up through an integer <see cref="LookupKey"/> column (hashes, UniquePIDs).</summary>
+    public static IReadOnlyList<HuntingField> KeyedFields { get; } = [.. TypedFields.Where(f => f.KeyColumn is not null)];
+
     /// <summary>The typed columns plus any well-formed name as a text JSON path (ExitCode → $.exit_code), for payloads this build has no descriptor for.</summary>
     public static EventsSchema AnyJsonPath { get; } = new(null);
 

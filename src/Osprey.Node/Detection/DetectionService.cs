@@ -154,19 +154,17 @@ public sealed partial class DetectionService : IHostedService, IAsyncDisposable
     {
         const int Chunk = 1024;
         var chunk = new List<Event>(Chunk);
-        var read = 0;
+        var count = 0;
         await foreach (var body in _events.ReadSequencesAsync(entry.AgentId, entry.FirstSeq, entry.LastSeq, entry.FromUs, entry.ToUs, entry.StoredUs, stopping).ConfigureAwait(false))
         {
             chunk.Add(Event.Parser.ParseFrom(body));
+            count++;
             if (chunk.Count == Chunk)
             {
-                read += chunk.Count;
                 await writer.WriteAsync(new DetectionWork(entry.AgentId, chunk, _time.GetTimestamp()), stopping).ConfigureAwait(false);
                 chunk = new List<Event>(Chunk);
             }
         }
-        read += chunk.Count;
-        var count = read;
         // The entry goes once the last chunk is evaluated (chunks of one agent are evaluated in order).
         await writer.WriteAsync(new DetectionWork(entry.AgentId, chunk, _time.GetTimestamp(), () =>
         {

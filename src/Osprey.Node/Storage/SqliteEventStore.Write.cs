@@ -220,9 +220,9 @@ public sealed partial class SqliteEventStore
         CREATE INDEX IF NOT EXISTS {name}_host_time ON {name}(host, event_time);
         """;
 
-    /// <summary>The text columns looked up by their <see cref="LookupKey"/>, each with its key column.</summary>
+    /// <summary>The text columns looked up by their <see cref="LookupKey"/>, each with its key column, as the hunting schema names them.</summary>
     internal static readonly (string Column, string KeyColumn)[] KeyedColumns =
-        [("unique_pid", "upid_key"), ("parent_unique_pid", "ppid_key"), ("md5", "md5_key"), ("sha256", "sha256_key")];
+        [.. EventsSchema.KeyedFields.Select(f => (f.Column!, f.KeyColumn!))];
 
     /// <summary>
     /// Hashes and UniquePIDs are found through indexes on their integer lookup keys, not on their text (see

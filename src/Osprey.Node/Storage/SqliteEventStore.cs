@@ -155,7 +155,7 @@ public sealed partial class SqliteEventStore : IEventStore
         _writer.CreateFunction<string?, long?>("osprey_lookup_key", v => v is null ? null : LookupKey.Of(v), isDeterministic: true);
         using var transaction = _writer.BeginTransaction();
         var sql = new System.Text.StringBuilder();
-        foreach (var (column, key) in KeyedColumns)
+        foreach (var (_, key) in KeyedColumns)
         {
             sql.AppendLine(CultureInfo.InvariantCulture, $"ALTER TABLE {partition} ADD COLUMN {key} INTEGER;");
         }

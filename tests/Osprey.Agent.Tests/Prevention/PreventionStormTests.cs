@@ -1,12 +1,10 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Logging.Abstractions;
 using Osprey.Agent.Configuration;
 using Osprey.Agent.Prevention;
 using Osprey.Agent.Sensors;
-using Osprey.Agent.Sensors.Hashing;
-using Osprey.Agent.Sensors.Processes;
+using Osprey.Agent.Tests.Support;
 using Osprey.Contracts.V1;
 using Osprey.Testing.Paths;
 using Osprey.Testing.Processes;
@@ -54,7 +52,7 @@ public sealed class PreventionStormTests : IEventSink
             // No ignore marks: the kernel asks about every single open, the heaviest load the engine can get.
             new PreventionOptions { Paths = [mount.Path], MaxIgnoreMarks = 0 },
             Path.Combine(state.Path, "prevention.pb"),
-            Context());
+            SensorHarness.ContextFor("prevention", this, new AgentOptions()));
         var applied = engine.Apply(new PreventionPolicy
         {
             Version = 1,
@@ -106,23 +104,5 @@ public sealed class PreventionStormTests : IEventSink
         Assert.True(engine.Allowed + engine.Blocked - before >= opens, $"{engine.Allowed + engine.Blocked - before} answers for {opens} opens");
         Assert.True(slowestUs < Deadline.TotalMicroseconds, $"an open waited {slowestUs} µs for its answer");
         Assert.Equal(refused, _events.Count(e => e.PayloadCase == Event.PayloadOneofCase.DocumentBlocked || e.PayloadCase == Event.PayloadOneofCase.ExecutionBlocked));
-    }
-
-    private SensorContext Context()
-    {
-        var options = new AgentOptions();
-        var hasher = new FileHasher(options.HashMaxBytes);
-        var users = new UserDirectory();
-        return new SensorContext
-        {
-            Sink = this,
-            Processes = new ProcessTable(ProcessIdentity.ForThisBoot("storm"), hasher, users, []),
-            Hasher = hasher,
-            Users = users,
-            Options = options,
-            Health = new SensorHealth("prevention"),
-            Time = TimeProvider.System,
-            Logger = NullLogger.Instance,
-        };
     }
 }

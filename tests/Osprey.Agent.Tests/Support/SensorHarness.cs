@@ -20,17 +20,23 @@ public sealed class SensorHarness : IAsyncDisposable, IEventSink
     {
         Sensor = sensor;
         Options = options ?? new AgentOptions();
+        Context = ContextFor(sensor.Name, this, Options, agentId);
+        Processes = Context.Processes;
+    }
+
+    /// <summary>A context of real parts (process table, hasher, users) sending events to <paramref name="sink"/>.</summary>
+    public static SensorContext ContextFor(string name, IEventSink sink, AgentOptions options, string agentId = "00000000-0000-0000-0000-00000000a9e7")
+    {
         var users = new UserDirectory();
-        var hasher = new FileHasher(Options.HashMaxBytes);
-        Processes = new ProcessTable(ProcessIdentity.ForThisBoot(agentId), hasher, users, Options.EnvironmentRedaction);
-        Context = new SensorContext
+        var hasher = new FileHasher(options.HashMaxBytes);
+        return new SensorContext
         {
-            Sink = this,
-            Processes = Processes,
+            Sink = sink,
+            Processes = new ProcessTable(ProcessIdentity.ForThisBoot(agentId), hasher, users, options.EnvironmentRedaction),
             Hasher = hasher,
             Users = users,
-            Options = Options,
-            Health = new SensorHealth(sensor.Name),
+            Options = options,
+            Health = new SensorHealth(name),
             Time = TimeProvider.System,
             Logger = NullLogger.Instance,
         };
