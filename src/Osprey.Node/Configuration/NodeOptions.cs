@@ -17,6 +17,12 @@ public sealed record NodeOptions
     /// <summary>Upper bound on the events database size; the oldest day partitions go first.</summary>
     public long RetentionMaxBytes { get; init; } = 200L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// Database files the events are spread over, each with its own writer (agents are assigned by ID). A store
+    /// that already has more files keeps them.
+    /// </summary>
+    public int EventWriters { get; init; } = Osprey.Node.Storage.SqliteEventStore.DefaultWriters;
+
     /// <summary>Most events one telemetry batch may carry.</summary>
     public int MaxBatchEvents { get; init; } = 10_000;
 
@@ -53,6 +59,10 @@ public sealed record NodeOptions
         if (RetentionMaxBytes < 1024 * 1024)
         {
             errors.Add($"retentionMaxBytes: {RetentionMaxBytes} is below 1 MiB");
+        }
+        if (EventWriters is < 1 or > Osprey.Node.Storage.SqliteEventStore.MaxWriters)
+        {
+            errors.Add($"eventWriters: {EventWriters} is outside 1..{Osprey.Node.Storage.SqliteEventStore.MaxWriters}");
         }
         if (MaxBatchEvents is < 1 or > 100_000)
         {

@@ -63,7 +63,7 @@ public static class NodeHost
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         services.AddSingleton(ca);
         services.AddSingleton(secrets);
-        services.AddNodeStorage(paths);
+        services.AddNodeStorage(paths, options.EventWriters);
         services.AddAgentApi();
         services.AddOperatorApi();
         services.AddObjectStorage();

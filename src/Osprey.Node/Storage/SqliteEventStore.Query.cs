@@ -28,7 +28,7 @@ public sealed partial class SqliteEventStore
             {
                 var wanted = limit + 1 - results.Count;
                 var window = partitions.Skip(first).Take(ScanParallelism).Select(partition => Task.Run(() => ReadPartitionAsync(
-                    $"SELECT {Columns} FROM {Source(partition)} WHERE {TimeRange(query)} AND ({compiled.Where}) ORDER BY {order}, id {(query.Descending ? "DESC" : "ASC")} LIMIT {wanted}",
+                    DaySearchSql(TablesOf(partition), $"{TimeRange(query)} AND ({compiled.Where})", $"{order}, id {(query.Descending ? "DESC" : "ASC")}", wanted),
                     compiled.Parameters, query, cancellationToken), cancellationToken)).ToList();
                 foreach (var page in await Task.WhenAll(window).ConfigureAwait(false))
                 {
@@ -38,8 +38,8 @@ public sealed partial class SqliteEventStore
         }
         else if (partitions.Count > 0)
         {
-            await using var connection = SqliteConnections.Open(_path);
-            var union = string.Join(" UNION ALL ", partitions.Select(p => $"SELECT {Columns} FROM {Source(p)} WHERE {TimeRange(query)} AND ({compiled.Where})"));
+            await using var connection = OpenReader();
+            var union = string.Join(" UNION ALL ", partitions.SelectMany(TablesOf).Select(t => $"SELECT {Columns} FROM {Source(t)} WHERE {TimeRange(query)} AND ({compiled.Where})"));
             var sql = $"SELECT * FROM ({union}) ORDER BY {order} LIMIT {limit + 1}";
             await ReadAsync(connection, sql, compiled.Parameters, query, results, cancellationToken).ConfigureAwait(false);
         }
@@ -56,11 +56,11 @@ public sealed partial class SqliteEventStore
         var compiled = HuntingSql.Compile(query.Query);
         long total = 0;
         await Parallel.ForEachAsync(
-            PartitionsIn(query.FromUs, query.ToUs, descending: false),
+            PartitionsIn(query.FromUs, query.ToUs, descending: false).SelectMany(TablesOf),
             new ParallelOptions { MaxDegreeOfParallelism = ScanParallelism, CancellationToken = cancellationToken },
             async (partition, ct) =>
             {
-                await using var connection = SqliteConnections.Open(_path);
+                await using var connection = OpenReader();
                 await using var command = connection.CreateCommand();
                 command.CommandText = $"SELECT count(*) FROM {Source(partition)} WHERE {TimeRange(query)} AND ({compiled.Where})";
                 Bind(command, compiled.Parameters, query);
@@ -71,8 +71,8 @@ public sealed partial class SqliteEventStore
 
     public async Task<ProcessTree> ProcessTreeAsync(string uniquePid, int maxEventsPerProcess, CancellationToken cancellationToken)
     {
-        await using var connection = SqliteConnections.Open(_path);
-        var partitions = PartitionsIn(null, null, descending: false);
+        await using var connection = OpenReader();
+        var partitions = PartitionsIn(null, null, descending: false).SelectMany(TablesOf).ToList();
         var start = await StartOfAsync(connection, partitions, uniquePid, cancellationToken).ConfigureAwait(false);
         var ancestors = new List<ProcessNode>();
         var parent = start?.ParentUniquePid;
@@ -174,11 +174,20 @@ public sealed partial class SqliteEventStore
             _ => "event_time BETWEEN $from AND $to",
         };
 
+    /// <summary>
+    /// A page of one day in sort order. Several shards hold the day: a compound SELECT whose ORDER BY names result
+    /// columns, which SQLite answers by merging the shards' index-ordered scans (each stops at the limit).
+    /// </summary>
+    internal static string DaySearchSql(IReadOnlyList<string> tables, string where, string orderBy, int limit) =>
+        tables.Count == 1
+            ? $"SELECT {Columns} FROM {Source(tables[0])} WHERE {where} ORDER BY {orderBy} LIMIT {limit}"
+            : string.Join(" UNION ALL ", tables.Select(t => $"SELECT {Columns}, id FROM {Source(t)} WHERE {where}")) + $" ORDER BY {orderBy} LIMIT {limit}";
+
     private async Task<List<StoredEvent>> ReadPartitionAsync(
         string sql, IReadOnlyList<KeyValuePair<string, object>> parameters, EventQuery query, CancellationToken cancellationToken)
     {
         var results = new List<StoredEvent>();
-        await using var connection = SqliteConnections.Open(_path);
+        await using var connection = OpenReader();
         await ReadAsync(connection, sql, parameters, query, results, cancellationToken).ConfigureAwait(false);
         return results;
     }

@@ -24,28 +24,42 @@ public sealed partial class SqliteEventStore
         return dropped;
     }
 
+    /// <summary>The bytes the shards' pages hold (free pages not counted).</summary>
     private long UsedBytes()
     {
-        using var connection = SqliteConnections.Open(_path);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())";
-        using var reader = command.ExecuteReader();
-        reader.Read();
-        return reader.GetInt64(0) * reader.GetInt64(1);
+        long total = 0;
+        foreach (var shard in _shards)
+        {
+            using var connection = SqliteConnections.Open(shard.Path);
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()), (SELECT page_size FROM pragma_page_size())";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            total += reader.GetInt64(0) * reader.GetInt64(1);
+        }
+        return total;
     }
 
     private void DropPartition(string partition)
     {
-        // SQLite serialises the drop with the ingest writer; an event that arrives late for a dropped day
+        // SQLite serialises the drop with the shard's ingest writer; an event that arrives late for a dropped day
         // recreates its table (its statement re-prepares), so nothing acknowledged is lost.
+        var holding = new List<Shard>();
         lock (_partitionsLock)
         {
-            var remaining = new SortedSet<string>(_partitions, StringComparer.Ordinal);
-            remaining.Remove(partition);
-            _partitions = remaining;
+            foreach (var shard in _shards.Where(s => s.Partitions.Contains(partition)))
+            {
+                var remaining = new SortedSet<string>(shard.Partitions, StringComparer.Ordinal);
+                remaining.Remove(partition);
+                shard.Partitions = remaining;
+                holding.Add(shard);
+            }
         }
-        using var connection = SqliteConnections.Open(_path);
-        Execute(connection, $"DROP TABLE IF EXISTS {partition}; DROP TABLE IF EXISTS {BodyTable(partition)}; PRAGMA incremental_vacuum;");
+        foreach (var shard in holding)
+        {
+            using var connection = SqliteConnections.Open(shard.Path);
+            Execute(connection, $"DROP TABLE IF EXISTS {partition}; DROP TABLE IF EXISTS {BodyTable(partition)}; PRAGMA incremental_vacuum;");
+        }
         LogPartitionDropped(_logger, partition);
     }
 }

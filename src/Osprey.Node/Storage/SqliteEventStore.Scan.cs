@@ -47,8 +47,8 @@ public sealed partial class SqliteEventStore
         }
         var window = new EventQuery { FromUs = scan.FromUs, ToUs = scan.ToUs };
         var range = TimeRange(window);
-        await using var connection = SqliteConnections.Open(_path);
-        foreach (var partition in PartitionsIn(scan.FromUs, scan.ToUs, descending: false))
+        await using var connection = OpenReader();
+        foreach (var partition in PartitionsIn(scan.FromUs, scan.ToUs, descending: false).SelectMany(TablesOf))
         {
             await using var command = connection.CreateCommand();
             command.CommandText =
@@ -73,8 +73,8 @@ public sealed partial class SqliteEventStore
         {
             partitions.Add(stored);
         }
-        await using var connection = SqliteConnections.Open(_path);
-        foreach (var partition in partitions)
+        await using var connection = OpenReader();
+        foreach (var partition in partitions.SelectMany(TablesOf))
         {
             await using var command = connection.CreateCommand();
             command.CommandText =

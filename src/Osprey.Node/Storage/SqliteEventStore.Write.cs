@@ -27,11 +27,6 @@ public sealed partial class SqliteEventStore
         "process_name, process_path, command_line, file_path, file_name, md5, sha256, local_ip, local_port, remote_ip, " +
         "remote_port, protocol, dns_name, attrs";
 
-    private readonly Dictionary<string, EventInsertStatement> _inserts = new(StringComparer.Ordinal);
-
-    /// <summary>Day tables created by the transaction in progress; readers see them only once it commits.</summary>
-    private readonly HashSet<string> _created = new(StringComparer.Ordinal);
-
     public async Task<IngestResult> IngestAsync(string agentId, ReceivedBatch batch, CancellationToken cancellationToken)
     {
         // Rows are built on the caller's thread so the single writer only inserts.
@@ -42,15 +37,15 @@ public sealed partial class SqliteEventStore
             rows[i] = EventColumns.Extract(events[i], agentId, batch.Bodies[i]);
         }
         var work = new IngestWork(agentId, events, rows, new TaskCompletionSource<IngestResult>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
+        await ShardOf(agentId).Queue.Writer.WriteAsync(work, cancellationToken).ConfigureAwait(false);
         // Once queued the batch is committed or failed as a whole; the caller waits for that outcome.
         return await work.Completion.Task.ConfigureAwait(false);
     }
 
-    private async Task WriteLoopAsync()
+    private async Task WriteLoopAsync(Shard shard)
     {
         var works = new List<IngestWork>(MaxWorksPerCommit);
-        var reader = _queue.Reader;
+        var reader = shard.Queue.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             works.Clear();
@@ -60,25 +55,25 @@ public sealed partial class SqliteEventStore
                 works.Add(work);
                 events += work.Events.Count;
             }
-            CommitGroup(works);
+            CommitGroup(shard, works);
         }
     }
 
-    private void CommitGroup(List<IngestWork> works)
+    private void CommitGroup(Shard shard, List<IngestWork> works)
     {
         var results = new IngestResult[works.Count];
         var working = new Dictionary<string, SequenceRanges>(StringComparer.Ordinal);
-        _created.Clear();
+        shard.Created.Clear();
         try
         {
-            using var transaction = _writer!.BeginTransaction();
+            using var transaction = shard.Writer!.BeginTransaction();
             for (var i = 0; i < works.Count; i++)
             {
-                results[i] = Store(works[i], working, transaction);
+                results[i] = Store(shard, works[i], working, transaction);
             }
             foreach (var (agentId, ranges) in working)
             {
-                SaveRanges(agentId, ranges, transaction);
+                SaveRanges(shard.Writer, agentId, ranges, transaction);
             }
             transaction.Commit();
         }
@@ -100,11 +95,11 @@ public sealed partial class SqliteEventStore
                 _ranges[agentId] = ranges;
             }
         }
-        if (_created.Count > 0)
+        if (shard.Created.Count > 0)
         {
             lock (_partitionsLock)
             {
-                _partitions = new SortedSet<string>(_partitions.Concat(_created), StringComparer.Ordinal);
+                shard.Partitions = new SortedSet<string>(shard.Partitions.Concat(shard.Created), StringComparer.Ordinal);
             }
         }
         for (var i = 0; i < works.Count; i++)
@@ -113,7 +108,7 @@ public sealed partial class SqliteEventStore
         }
     }
 
-    private IngestResult Store(IngestWork work, Dictionary<string, SequenceRanges> working, SqliteTransaction transaction)
+    private IngestResult Store(Shard shard, IngestWork work, Dictionary<string, SequenceRanges> working, SqliteTransaction transaction)
     {
         if (!working.TryGetValue(work.AgentId, out var ranges))
         {
@@ -139,7 +134,7 @@ public sealed partial class SqliteEventStore
                 duplicates++;
                 continue;
             }
-            Insert(PartitionFor(e.TimeUs, nowUs, transaction), work.Rows[i]);
+            Insert(shard, PartitionFor(shard, e.TimeUs, nowUs, transaction), work.Rows[i]);
             ranges.Add(e.Sequence);
             if (e.PayloadCase == Event.PayloadOneofCase.DataDropped)
             {
@@ -150,14 +145,14 @@ public sealed partial class SqliteEventStore
         return new IngestResult(ranges.Acked, stored, duplicates, null);
     }
 
-    private void SaveRanges(string agentId, SequenceRanges ranges, SqliteTransaction transaction)
+    private static void SaveRanges(SqliteConnection writer, string agentId, SequenceRanges ranges, SqliteTransaction transaction)
     {
-        using var delete = _writer!.CreateCommand();
+        using var delete = writer.CreateCommand();
         delete.Transaction = transaction;
         delete.CommandText = "DELETE FROM ingest_ranges WHERE agent_id = $agent";
         delete.Parameters.AddWithValue("$agent", agentId);
         delete.ExecuteNonQuery();
-        using var insert = _writer.CreateCommand();
+        using var insert = writer.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = "INSERT INTO ingest_ranges(agent_id, first, last) VALUES ($agent, $first, $last)";
         var agent = insert.Parameters.AddWithValue("$agent", agentId);
@@ -172,25 +167,25 @@ public sealed partial class SqliteEventStore
     }
 
     /// <summary>The day table for an event; events dated implausibly far from now go to today's table.</summary>
-    private string PartitionFor(long eventTimeUs, long nowUs, SqliteTransaction transaction)
+    private string PartitionFor(Shard shard, long eventTimeUs, long nowUs, SqliteTransaction transaction)
     {
         const long OneDayUs = 86_400_000_000L;
         var minUs = 946_684_800_000_000L; // 2000-01-01
         var timeUs = eventTimeUs < minUs || eventTimeUs > nowUs + OneDayUs ? nowUs : eventTimeUs;
         var name = PartitionName(DateTimeOffset.FromUnixTimeMilliseconds(timeUs / 1000));
-        if (_created.Contains(name))
+        if (shard.Created.Contains(name))
         {
             return name;
         }
         lock (_partitionsLock)
         {
-            if (_partitions.Contains(name))
+            if (shard.Partitions.Contains(name))
             {
                 return name;
             }
         }
-        Execute(_writer!, PartitionDdl(name), transaction);
-        _created.Add(name);
+        Execute(shard.Writer!, PartitionDdl(name), transaction);
+        shard.Created.Add(name);
         return name;
     }
 
@@ -246,11 +241,11 @@ public sealed partial class SqliteEventStore
     internal static string Source(string partition) =>
         $"(SELECT e.*, osprey_payload(b.body) AS attrs FROM {partition} AS e LEFT JOIN {BodyTable(partition)} AS b ON b.id = e.id)";
 
-    private void Insert(string partition, StoredEvent row)
+    private static void Insert(Shard shard, string partition, StoredEvent row)
     {
-        if (!_inserts.TryGetValue(partition, out var statement))
+        if (!shard.Inserts.TryGetValue(partition, out var statement))
         {
-            _inserts[partition] = statement = new EventInsertStatement(_writer!, partition);
+            shard.Inserts[partition] = statement = new EventInsertStatement(shard.Writer!, partition);
         }
         statement.Insert(row);
     }
