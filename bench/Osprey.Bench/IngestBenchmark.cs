@@ -10,7 +10,8 @@ namespace Osprey.Bench;
 
 /// <summary>
 /// (a) Ingest: a real osprey-node process, N simulated agents over mTLS sending batches for a fixed time;
-/// beside it the raw SQLite insert rate of the same rows into the same table, measured in the same run.
+/// beside it the raw SQLite insert rate of the same rows into the same table, measured in the same run, on one
+/// connection and on two connections to two files at once (as the node's two writers do).
 /// </summary>
 public static class IngestBenchmark
 {
@@ -49,23 +50,26 @@ public static class IngestBenchmark
         }
         await node.StopAsync();
 
-        var rawRate = RawInsertRate(agents[0].Pump, agents[0].Agent.AgentId, rows: (int)Math.Clamp(acknowledged / 4, 200_000, 2_000_000), batchSize);
+        var rawRows = (int)Math.Clamp(acknowledged / 4, 200_000, 2_000_000);
+        var rawRate = rawRows / RawInsertSeconds(PrepareRows(agents[0].Pump, agents[0].Agent.AgentId, rawRows), batchSize);
+        // The node writes through two files by default: the same raw inserts from two threads into two files at once.
+        var halves = agents.Take(2).Select(a => PrepareRows(a.Pump, a.Agent.AgentId, rawRows / 2)).ToList();
+        var both = Stopwatch.StartNew();
+        await Task.WhenAll(halves.Select(rows => Task.Run(() => RawInsertSeconds(rows, batchSize), cancellationToken)));
+        var twoFilesRate = halves.Sum(h => h.Count) / both.Elapsed.TotalSeconds;
         Figures.Print("ingest_agents", agentCount, "agents");
         Figures.Print("ingest_duration", elapsed, "s");
         Figures.Print("ingest_events_total", acknowledged, "events");
         Figures.Print("ingest_rate", ingestRate, "events/s");
         Figures.Print("raw_sqlite_insert_rate", rawRate, "rows/s");
         Figures.Print("ingest_vs_raw", 100 * ingestRate / rawRate, "%");
+        Figures.Print("raw_sqlite_insert_rate_two_files", twoFilesRate, "rows/s");
+        Figures.Print("ingest_vs_raw_two_files", 100 * ingestRate / twoFilesRate, "%");
         return 0;
     }
 
-    /// <summary>
-    /// Bare prepared inserts (the same C-API statement the node's writer uses) of pre-extracted rows into the
-    /// node's day-table schema, one transaction per batch group.
-    /// </summary>
-    private static double RawInsertRate(BatchPump pump, string agentId, int rows, int batchSize)
+    private static List<StoredEvent> PrepareRows(BatchPump pump, string agentId, int rows)
     {
-        using var dir = new TempDirectory("osprey-bench-raw");
         var prepared = new List<StoredEvent>(rows);
         var baseTime = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
         while (prepared.Count < rows)
@@ -75,6 +79,16 @@ public static class IngestBenchmark
                 prepared.Add(EventColumns.Extract(e, agentId, Google.Protobuf.MessageExtensions.ToByteArray(e)));
             }
         }
+        return prepared;
+    }
+
+    /// <summary>
+    /// Seconds to insert pre-extracted rows through bare prepared inserts (the same C-API statement the node's
+    /// writer uses) into the node's day-table schema in a new file, one transaction per batch group.
+    /// </summary>
+    private static double RawInsertSeconds(List<StoredEvent> prepared, int batchSize)
+    {
+        using var dir = new TempDirectory("osprey-bench-raw");
         // Same file settings, pragmas and table as the node's events database.
         using var connection = SqliteConnections.Open(Path.Combine(dir.Path, "raw.db"), SqliteEventStore.CreationPragmas);
         using (var ddl = connection.CreateCommand())
@@ -95,6 +109,6 @@ public static class IngestBenchmark
             }
             transaction.Commit();
         }
-        return prepared.Count / clock.Elapsed.TotalSeconds;
+        return clock.Elapsed.TotalSeconds;
     }
 }
