@@ -143,10 +143,16 @@ public sealed class FileSensorSettings
     public List<string> ExcludedPaths { get; set; } = ["/proc", "/sys", "/dev", "/run", "/var/cache", "/var/lib/apt/lists", "/var/log/journal"];
 }
 
-/// <summary>Network isolation: how long the agent waits to reach its node through a new ruleset before it rolls it back.</summary>
+/// <summary>
+/// Network isolation: how long the agent waits to reach its node through a new ruleset before it rolls it back, and how
+/// often, while isolated, it resolves node names again.
+/// </summary>
 public sealed class IsolationOptions
 {
     public int VerifySeconds { get; set; } = 20;
+
+    /// <summary>While isolated, node and proxy host names are resolved again this often; new addresses replace the old in the ruleset.</summary>
+    public int ResolveSeconds { get; set; } = 60;
 
     /// <summary>
     /// Fault injection for tests only: the ruleset allows these addresses instead of the nodes' real ones, which cuts the
@@ -159,6 +165,10 @@ public sealed class IsolationOptions
         if (VerifySeconds is < 1 or > 600)
         {
             yield return $"isolation.verifySeconds is {VerifySeconds}; it must be between 1 and 600";
+        }
+        if (ResolveSeconds is < 1 or > 86_400)
+        {
+            yield return $"isolation.resolveSeconds is {ResolveSeconds}; it must be between 1 and 86400";
         }
         foreach (var address in FaultNodeAddresses)
         {

@@ -55,7 +55,8 @@ public sealed partial class AgentRunner(StatePaths paths, ILoggerFactory loggers
             new IsolationStore(paths.Isolation),
             new AllowList(options.Servers, options.ProxyUrl, options.Isolation.FaultNodeAddresses, AllowList.SystemResolverFiles),
             Nft.FromSystem(), IsolationGuard.FromEnvironment(), (timeout, ct) => ProbeNodeAsync(connector, timeout, ct),
-            TimeSpan.FromSeconds(options.Isolation.VerifySeconds), time, loggers.CreateLogger<IsolationController>());
+            TimeSpan.FromSeconds(options.Isolation.VerifySeconds), time, loggers.CreateLogger<IsolationController>(),
+            TimeSpan.FromSeconds(options.Isolation.ResolveSeconds));
         // Before anything else talks to the network: a host that was isolated stays isolated across restarts and reboots.
         await isolation.RestoreAsync(stopping).ConfigureAwait(false);
 

@@ -9,9 +9,18 @@ namespace Osprey.Agent.Response.Isolation;
 /// port; and, when one of them is a host name, the DNS servers of <c>/etc/resolv.conf</c> (with systemd-resolved's
 /// upstream servers behind its loopback stub), so the name can be resolved again while isolated.
 /// </summary>
-internal sealed class AllowList(IReadOnlyList<string> servers, string? proxyUrl, IReadOnlyList<string> faultNodeAddresses, IReadOnlyList<string> resolverFiles)
+/// <param name="resolve">Resolves a host name; the system resolver unless a test injects a name that moves.</param>
+internal sealed class AllowList(
+    IReadOnlyList<string> servers, string? proxyUrl, IReadOnlyList<string> faultNodeAddresses, IReadOnlyList<string> resolverFiles,
+    Func<string, CancellationToken, Task<IPAddress[]>>? resolve = null)
 {
     public static readonly string[] SystemResolverFiles = ["/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"];
+
+    private readonly Func<string, CancellationToken, Task<IPAddress[]>> _resolve = resolve ?? Dns.GetHostAddressesAsync;
+
+    /// <summary>True when a node or the proxy is named by host name (its addresses can change while isolated).</summary>
+    public bool HasNames =>
+        faultNodeAddresses.Count == 0 && (proxyUrl is null ? servers : [.. servers, proxyUrl]).Any(url => new Uri(url).HostNameType == UriHostNameType.Dns);
 
     /// <summary>The plan for <paramref name="exclusions"/>; throws <see cref="IsolationException"/> when a node name does not resolve.</summary>
     public async Task<IsolationPlan> PlanAsync(IReadOnlyList<ExclusionRule> exclusions, CancellationToken cancellationToken)
@@ -32,7 +41,7 @@ internal sealed class AllowList(IReadOnlyList<string> servers, string? proxyUrl,
         return new IsolationPlan([.. endpoints.Distinct()], dns, exclusions);
     }
 
-    private static async Task<IPAddress[]> ResolveAsync(Uri uri, CancellationToken cancellationToken)
+    private async Task<IPAddress[]> ResolveAsync(Uri uri, CancellationToken cancellationToken)
     {
         if (IPAddress.TryParse(uri.IdnHost, out var literal))
         {
@@ -40,7 +49,7 @@ internal sealed class AllowList(IReadOnlyList<string> servers, string? proxyUrl,
         }
         try
         {
-            var addresses = await Dns.GetHostAddressesAsync(uri.IdnHost, cancellationToken).ConfigureAwait(false);
+            var addresses = await _resolve(uri.IdnHost, cancellationToken).ConfigureAwait(false);
             return addresses.Length > 0 ? addresses : throw new IsolationException($"the node name {uri.IdnHost} resolves to no address");
         }
         catch (SocketException e)

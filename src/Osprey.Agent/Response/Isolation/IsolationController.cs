@@ -13,9 +13,11 @@ namespace Osprey.Agent.Response.Isolation;
 /// </summary>
 internal sealed partial class IsolationController(
     IsolationStore store, AllowList allowList, Nft nft, IsolationGuard guard, Func<TimeSpan, CancellationToken, Task> probeNode,
-    TimeSpan verifyTime, TimeProvider time, ILogger<IsolationController> logger)
+    TimeSpan verifyTime, TimeProvider time, ILogger<IsolationController> logger, TimeSpan? resolveInterval = null)
 {
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+    private readonly TimeSpan _resolveInterval = resolveInterval ?? TimeSpan.FromSeconds(60);
+    private DateTimeOffset _lastResolve;
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private IsolationSettings _settings = new();
@@ -64,6 +66,10 @@ internal sealed partial class IsolationController(
             else if (State == IsolationState.Failed && _settings.Active && time.GetUtcNow() - _lastRestoreAttempt >= RetryAfterFailure)
             {
                 await RestoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (State == IsolationState.On && allowList.HasNames && time.GetUtcNow() - _lastResolve >= _resolveInterval)
+            {
+                await ResolveAgainAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -117,7 +123,7 @@ internal sealed partial class IsolationController(
                 await RollBackAsync().ConfigureAwait(false);
                 throw;
             }
-            (_settings, _plan, State) = (settings, plan, IsolationState.On);
+            (_settings, _plan, State, _lastResolve) = (settings, plan, IsolationState.On, time.GetUtcNow());
             LogIsolated(logger, taskId, plan.Nodes.Count, rules.Count, parameters.ReleaseAtUs);
             return new IsolateResult { State = IsolationState.On, ReleaseAtUs = parameters.ReleaseAtUs };
         }
@@ -160,6 +166,70 @@ internal sealed partial class IsolationController(
             _gate.Release();
         }
     }
+
+    /// <summary>
+    /// While isolated: resolves the node and proxy names again and, when their addresses (or the DNS servers) changed,
+    /// applies the ruleset with the new ones, verified like an isolation (the node must answer through it, or the
+    /// ruleset in force stays). A name that does not resolve now leaves the ruleset as it is. True when it changed.
+    /// </summary>
+    public async Task<bool> ResolveAgainAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _lastResolve = time.GetUtcNow();
+            if (State != IsolationState.On || _plan is not { } current || guard.Refusal() is not null)
+            {
+                return false;
+            }
+            IsolationPlan fresh;
+            try
+            {
+                fresh = await allowList.PlanAsync(current.Exclusions, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IsolationException e)
+            {
+                LogResolveFailed(logger, e.Message);
+                return false;
+            }
+            if (fresh.Nodes.ToHashSet().SetEquals(current.Nodes) && fresh.DnsServers.ToHashSet().SetEquals(current.DnsServers))
+            {
+                return false;
+            }
+            await nft.ApplyAsync(NftRuleset.Apply(fresh), cancellationToken).ConfigureAwait(false);
+            bool answered;
+            try
+            {
+                answered = await NodeAnswersAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                await RollBackAsync().ConfigureAwait(false);
+                throw;
+            }
+            if (!answered)
+            {
+                await RollBackAsync().ConfigureAwait(false);
+                LogMovedNodeNotReached(logger, Describe(fresh.Nodes));
+                return false;
+            }
+            _plan = fresh;
+            LogNodeMoved(logger, Describe(current.Nodes), Describe(fresh.Nodes));
+            return true;
+        }
+        catch (IsolationException e)
+        {
+            // The ruleset could not be applied (nft replaces it whole, so the one in force stays) or rolled back.
+            LogResolveFailed(logger, e.Message);
+            return false;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static string Describe(IReadOnlyList<NodeEndpoint> nodes) => string.Join(", ", nodes.Select(n => $"{n.Address}:{n.Port}"));
 
     private async Task RestoreLockedAsync(CancellationToken cancellationToken)
     {
@@ -210,7 +280,7 @@ internal sealed partial class IsolationController(
             // Not verified against the node: a node that is down must not lift the isolation of a host it cannot see.
             var plan = await allowList.PlanAsync(rules, cancellationToken).ConfigureAwait(false);
             await nft.ApplyAsync(NftRuleset.Apply(plan), cancellationToken).ConfigureAwait(false);
-            (_plan, State) = (plan, IsolationState.On);
+            (_plan, State, _lastResolve) = (plan, IsolationState.On, time.GetUtcNow());
             LogRestored(logger, _settings.TaskId, releaseAt);
         }
         catch (IsolationException e)
@@ -302,6 +372,15 @@ internal sealed partial class IsolationController(
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Debug, Message = "No check for a stray isolation table: {Reason}")]
     private static partial void LogStrayCheckFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Isolation ruleset updated: the node names now resolve to {Now} (were {Before})")]
+    private static partial void LogNodeMoved(ILogger logger, string before, string now);
+
+    [LoggerMessage(EventId = 5011, Level = LogLevel.Warning, Message = "The node names resolve to {Now}, but the node did not answer there; the ruleset in force stays")]
+    private static partial void LogMovedNodeNotReached(ILogger logger, string now);
+
+    [LoggerMessage(EventId = 5012, Level = LogLevel.Debug, Message = "Node names not resolved again while isolated: {Reason}")]
+    private static partial void LogResolveFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Debug, Message = "The node did not answer through the new ruleset: {Reason}")]
     private static partial void LogProbeFailed(ILogger logger, string reason);

@@ -39,6 +39,22 @@ public sealed class IsolationControllerTests : IAsyncLifetime
         TimeProvider.System,
         NullLogger<IsolationController>.Instance);
 
+    /// <summary>Where the name "node.osprey.test" resolves now; null: it does not resolve (the stand-in for a moving DNS record).</summary>
+    private string? _namedNodeAt = "192.0.2.10";
+
+    private IsolationController NamedNodeController(TimeSpan? resolveInterval = null) => new(
+        new IsolationStore(StatePath),
+        new AllowList(["https://node.osprey.test:8443"], null, [], [], (name, _) => name == "node.osprey.test" && _namedNodeAt is { } at
+            ? Task.FromResult(new[] { System.Net.IPAddress.Parse(at) })
+            : Task.FromException<System.Net.IPAddress[]>(new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.HostNotFound))),
+        new Nft(_network.NftWrapper),
+        new IsolationGuard(null),
+        (_, _) => _nodeAnswers ? Task.CompletedTask : Task.FromException(new IOException("no answer")),
+        TimeSpan.FromSeconds(1),
+        TimeProvider.System,
+        NullLogger<IsolationController>.Instance,
+        resolveInterval);
+
     private Task<string?> TableAsync() => _network.ListTableAsync("inet", "osprey_isolation", Ct);
 
     [Fact]
@@ -161,5 +177,58 @@ public sealed class IsolationControllerTests : IAsyncLifetime
             NullLogger<IsolationController>.Instance);
         var error = await Assert.ThrowsAsync<IsolationException>(() => guarded.IsolateAsync(new IsolateParams(), [], "t1", Ct));
         Assert.Contains("only inside the network namespace", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ANodeNameThatMovesWhileIsolated_IsFollowed_AtTheResolveInterval()
+    {
+        var controller = NamedNodeController(TimeSpan.FromSeconds(1));
+        Assert.Equal(IsolationState.On, (await controller.IsolateAsync(new IsolateParams(), [], "t1", Ct)).State);
+        Assert.Contains("192.0.2.10", await TableAsync(), StringComparison.Ordinal);
+        using var running = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var watch = controller.RunAsync(running.Token);
+
+        _namedNodeAt = "192.0.2.20";
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        string? table;
+        while (!((table = await TableAsync()) ?? "").Contains("192.0.2.20", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the ruleset still allows only the old address:\n{table}");
+            await Task.Delay(200, Ct);
+        }
+        await running.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => watch);
+
+        Assert.DoesNotContain("192.0.2.10", table, StringComparison.Ordinal);
+        Assert.Equal(IsolationState.On, controller.State);
+    }
+
+    [Fact]
+    public async Task ANodeNameThatMovesToWhereTheNodeDoesNotAnswer_KeepsTheRulesetInForce()
+    {
+        var controller = NamedNodeController();
+        await controller.IsolateAsync(new IsolateParams(), [], "t1", Ct);
+        var before = await TableAsync();
+
+        _nodeAnswers = false;
+        _namedNodeAt = "192.0.2.30";
+        Assert.False(await controller.ResolveAgainAsync(Ct));
+
+        Assert.Equal(before, await TableAsync());
+        Assert.Equal(IsolationState.On, controller.State);
+    }
+
+    [Fact]
+    public async Task ANodeNameThatNoLongerResolves_KeepsTheRulesetInForce()
+    {
+        var controller = NamedNodeController();
+        await controller.IsolateAsync(new IsolateParams(), [], "t1", Ct);
+        var before = await TableAsync();
+
+        _namedNodeAt = null;
+        Assert.False(await controller.ResolveAgainAsync(Ct));
+
+        Assert.Equal(before, await TableAsync());
+        Assert.Equal(IsolationState.On, controller.State);
     }
 }
