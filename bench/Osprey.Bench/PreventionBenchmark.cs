@@ -20,8 +20,10 @@ namespace Osprey.Bench;
 /// intercepts) is started and waited for, one at a time, without prevention, then with the agent's prevention engine
 /// enforcing rule sets that do not match it, the two alternating in rounds: hash rules (after the first exec the kernel stops asking, an ignore mark),
 /// path rules for another filesystem (ignore marks too), path rules that could match on the program's filesystem
-/// (every exec answered by the agent, path checked), and hash rules with ignore marks off (every exec answered by the
-/// agent from its hash cache). Bounded by the exec count.
+/// (the program is root's in root's directories, as system programs are: only root could rename it, so it gets an
+/// ignore mark too), the same path rules with a copy of the program in a directory anyone may write (every exec
+/// answered by the agent, path checked), and hash rules with ignore marks off (every exec answered by the agent from
+/// its hash cache). Bounded by the exec count.
 /// </summary>
 public static class PreventionBenchmark
 {
@@ -44,6 +46,13 @@ public static class PreventionBenchmark
         var program = Path.Combine(mount.Path, "program");
         await File.WriteAllBytesAsync(program, [.. await File.ReadAllBytesAsync("/bin/true", cancellationToken), .. Guid.NewGuid().ToByteArray()], cancellationToken);
         File.SetUnixFileMode(program, (UnixFileMode)0b111_101_101);
+        // A copy a user could rename (its directory is writable by all): never an ignore mark where path rules reach.
+        var shared = Path.Combine(mount.Path, "shared");
+        Directory.CreateDirectory(shared);
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
+        var sharedProgram = Path.Combine(shared, "program");
+        File.Copy(program, sharedProgram);
+        File.SetUnixFileMode(sharedProgram, (UnixFileMode)0b111_101_101);
 
         var otherHash = Convert.ToHexStringLower(SHA256.HashData(Guid.NewGuid().ToByteArray()));
         var hashRule = new PreventionRule { RuleId = "h", Sha256 = otherHash, Mode = PreventionMode.Block };
@@ -54,14 +63,15 @@ public static class PreventionBenchmark
         using var noIgnoreMarks = Engine(mount.Path, state.Path, maxIgnoreMarks: 0);
         var version = 0UL;
         var baseline = new List<double>();
-        (string Name, PreventionEngine Engine, PreventionRule Rule)[] configurations =
+        (string Name, PreventionEngine Engine, PreventionRule Rule, string Program)[] configurations =
         [
-            ("prevention_exec_hash_rules", engine, hashRule),
-            ("prevention_exec_path_rules_other_filesystem", engine, pathRuleElsewhere),
-            ("prevention_exec_path_rules_same_filesystem", engine, pathRuleHere),
-            ("prevention_exec_hash_rules_no_ignore_marks", noIgnoreMarks, hashRule),
+            ("prevention_exec_hash_rules", engine, hashRule, program),
+            ("prevention_exec_path_rules_other_filesystem", engine, pathRuleElsewhere, program),
+            ("prevention_exec_path_rules_same_filesystem", engine, pathRuleHere, program),
+            ("prevention_exec_path_rules_same_filesystem_user_writable_directory", engine, pathRuleHere, sharedProgram),
+            ("prevention_exec_hash_rules_no_ignore_marks", noIgnoreMarks, hashRule, program),
         ];
-        foreach (var (name, enforcing, rule) in configurations)
+        foreach (var (name, enforcing, rule, executable) in configurations)
         {
             // Without prevention (no rules: nothing marked), then with the rule, round after round.
             var without = new List<double>();
@@ -69,9 +79,9 @@ public static class PreventionBenchmark
             for (var round = 0; round < Rounds; round++)
             {
                 enforcing.Apply(new PreventionPolicy { Version = ++version });
-                without.AddRange(Measure(program, execs / Rounds));
+                without.AddRange(Measure(executable, execs / Rounds));
                 enforcing.Apply(Policy(++version, rule));
-                with.AddRange(Measure(program, execs / Rounds));
+                with.AddRange(Measure(executable, execs / Rounds));
             }
             enforcing.Apply(new PreventionPolicy { Version = ++version });
             Report(name, [.. with.Order()], [.. without.Order()]);

@@ -33,6 +33,24 @@ internal static partial class Libc
         return rc == 0 ? FileStatus.From(buffer) : null;
     }
 
+    /// <summary>
+    /// Device, inode, link count, owner and mode of a path, links not followed, with nothing allocated (the prevention
+    /// engine walks a program's directories with it); false with the errno when it fails.
+    /// </summary>
+    public static bool TryStatOwner(string path, out PathOwner owner, out int errno)
+    {
+        const uint typeModeLinksUidInode = 0x1 | 0x2 | 0x4 | 0x8 | 0x100;
+        int rc;
+        do
+        {
+            rc = StatxNative(AtFdCwd, path, AtSymlinkNoFollow, typeModeLinksUidInode, out var buffer);
+            errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
+            owner = rc == 0 ? new PathOwner(((ulong)buffer.DeviceMajor << 32) | buffer.DeviceMinor, buffer.Inode, buffer.Nlink, buffer.Uid, buffer.Mode) : default;
+        }
+        while (errno == Errno.EINTR);
+        return rc == 0;
+    }
+
     /// <summary>Status of an open file descriptor.</summary>
     public static FileStatus? Stat(SafeHandle file, out int errno)
     {

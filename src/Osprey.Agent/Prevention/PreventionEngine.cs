@@ -40,9 +40,13 @@ public sealed partial class PreventionEngine : IDisposable
     private PermissionGroup? _group;
     private volatile PreventionRuleSet _rules = PreventionRuleSet.Empty;
 
-    // Filesystems (st_dev) on which a path rule can match a file: the only ones where an allowed file gets no ignore
-    // mark (a rename or hard link stays on its filesystem, so elsewhere no path can ever match).
+    // Filesystems (st_dev) on which a path rule can match a file: the only ones where an allowed file gets an ignore
+    // mark only when its path is fixed (a rename or hard link stays on its filesystem, so elsewhere no path can ever match).
     private volatile HashSet<ulong> _pathDevices = [];
+
+    // /proc/sys/fs/protected_hardlinks is 1: nobody may link a file they neither own nor can write. Read when rules are
+    // applied and every second by the standby thread; a fixed path is only fixed while it holds.
+    private volatile bool _hardlinksProtected;
     private long _generation;
     private volatile bool _stopping;
     private long _allowed;
@@ -74,6 +78,9 @@ public sealed partial class PreventionEngine : IDisposable
     public long Blocked => Interlocked.Read(ref _blocked);
 
     public long Audited => Interlocked.Read(ref _audited);
+
+    /// <summary>Ignore marks set since the rule set was last applied (the kernel no longer asks about those files).</summary>
+    public int IgnoreMarks => Volatile.Read(ref _ignoreMarks);
 
     /// <summary>Mount points intercepted now.</summary>
     public IReadOnlyCollection<string> MountPoints => _group?.MountPoints ?? [];
@@ -127,6 +134,7 @@ public sealed partial class PreventionEngine : IDisposable
                 SecureFile.WriteAllBytes(_policyPath, policy.ToByteArray());
             }
             _pathDevices = PathDevices(rules);
+            _hardlinksProtected = HardlinksProtected();
             _rules = rules;
             Interlocked.Increment(ref _generation);
             if (_group is not null)
@@ -195,9 +203,14 @@ public sealed partial class PreventionEngine : IDisposable
     private void StandbyLoop(PermissionGroup group)
     {
         var buffer = new byte[BufferSize];
+        var looks = 0;
         while (!_stopping)
         {
             Thread.Sleep(StuckAfter);
+            if (++looks % 50 == 0)
+            {
+                CheckHardlinkProtection();
+            }
             var since = Volatile.Read(ref _busySince);
             if (since == 0 || Stopwatch.GetElapsedTime(since) < StuckAfter)
             {
@@ -279,6 +292,41 @@ public sealed partial class PreventionEngine : IDisposable
                 LogMarkFailed(_context.Logger, problem);
             }
             _pathDevices = PathDevices(_rules);
+        }
+    }
+
+    /// <summary>
+    /// Hard link protection was turned off (by root): files whose path was fixed could now be linked to a path a rule
+    /// matches, so every file is asked about again. Decisions in flight that set a mark meanwhile take it back (the
+    /// generation changes after the flag).
+    /// </summary>
+    private void CheckHardlinkProtection()
+    {
+        var now = HardlinksProtected();
+        if (now || !_hardlinksProtected)
+        {
+            _hardlinksProtected = now;
+            return;
+        }
+        lock (_applyLock)
+        {
+            _hardlinksProtected = false;
+            Interlocked.Increment(ref _generation);
+            _group?.FlushIgnoreMarks();
+            Interlocked.Exchange(ref _ignoreMarks, 0);
+        }
+        LogHardlinksUnprotected(_context.Logger);
+    }
+
+    private static bool HardlinksProtected()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/fs/protected_hardlinks").Trim() == "1";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
@@ -385,7 +433,12 @@ public sealed partial class PreventionEngine : IDisposable
         }
         var covered = target is { } t && rules.Covers(t);
         var pathReachable = pathDevices.Contains(status.Device);
-        if (!covered && pathReachable)
+        // Where a path rule can reach, only a file whose path nobody but root can change may get an ignore mark; the
+        // file's own part of that is known from its status, the directories are walked only for such a file, and
+        // only while marks can still be set.
+        var mayIgnore = !pathReachable
+            || (_hardlinksProtected && FixedPath.FileQualifies(status) && Volatile.Read(ref _ignoreMarks) < _options.MaxIgnoreMarks);
+        if (!covered && !mayIgnore)
         {
             return (Fanotify.Allow, null);
         }
@@ -404,7 +457,7 @@ public sealed partial class PreventionEngine : IDisposable
         var match = covered ? rules.Find(target!.Value, path, Hashes) : null;
         if (match is null)
         {
-            if (!pathReachable)
+            if (mayIgnore && (!pathReachable || FixedPath.IsFixed(path, status)))
             {
                 IgnoreIfNoRuleCanMatch(group, rules, generation, fd, path, covered ? target : null, Hashes);
             }
@@ -419,9 +472,9 @@ public sealed partial class PreventionEngine : IDisposable
     }
 
     /// <summary>
-    /// When the file's contents match no rule of any target and no path rule can reach its filesystem, nothing can
-    /// match it until it changes: the kernel stops asking (the ignore mark goes when the file is modified). An ignore
-    /// mark set while the rules were being replaced is taken back.
+    /// When the file matches no rule of any target, and either no path rule can reach its filesystem or only root can
+    /// change its path, nothing can match it until it changes: the kernel stops asking (the ignore mark goes when the
+    /// file is modified). An ignore mark set while the rules were being replaced is taken back.
     /// </summary>
     private void IgnoreIfNoRuleCanMatch(
         PermissionGroup group, PreventionRuleSet rules, long generation, int fd, string path, PreventionTarget? alreadyChecked, Func<(string, string)?> hashes)
@@ -514,6 +567,9 @@ public sealed partial class PreventionEngine : IDisposable
 
     [LoggerMessage(EventId = 2607, Level = LogLevel.Error, Message = "Reading permission events failed: {Reason}")]
     private static partial void LogReadFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 2608, Level = LogLevel.Warning, Message = "Hard link protection (fs.protected_hardlinks) is off: files on filesystems path rules reach are asked about at every access")]
+    private static partial void LogHardlinksUnprotected(ILogger logger);
 }
 
 /// <summary>Prevention cannot run on this host (no fanotify permission events, not root).</summary>

@@ -18,7 +18,8 @@ internal sealed class QuarantineEntryFile : IDisposable
     private readonly byte[] _header;
     private readonly long _chunks;
 
-    private QuarantineEntryFile(string path, SafeFileHandle file, AesGcm gcm, byte[] header, int chunkBytes, QuarantineEntry entry)
+    private QuarantineEntryFile(
+        string path, SafeFileHandle file, AesGcm gcm, byte[] header, int chunkBytes, QuarantineEntry entry, QuarantineExtendedAttributes attributes)
     {
         Path = path;
         _file = file;
@@ -26,6 +27,7 @@ internal sealed class QuarantineEntryFile : IDisposable
         _header = header;
         ChunkBytes = chunkBytes;
         Entry = entry;
+        Attributes = attributes;
         _chunks = QuarantineFormat.ChunkCount(entry.Size, chunkBytes);
     }
 
@@ -35,6 +37,9 @@ internal sealed class QuarantineEntryFile : IDisposable
 
     /// <summary>What was recorded when the file was quarantined.</summary>
     public QuarantineEntry Entry { get; }
+
+    /// <summary>The original's extended attributes the entry keeps (none in a version 1 entry).</summary>
+    public QuarantineExtendedAttributes Attributes { get; }
 
     /// <summary>Opens and authenticates the entry's header and metadata; <paramref name="expectedId"/> must be the ID the header holds.</summary>
     public static QuarantineEntryFile Open(string path, string expectedId, ReadOnlySpan<byte> storeKey)
@@ -54,9 +59,9 @@ internal sealed class QuarantineEntryFile : IDisposable
                 throw new QuarantineCorruptException(path, "it does not start with the quarantine entry magic");
             }
             var version = BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(8));
-            if (version != QuarantineFormat.Version || BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(10)) != 0)
+            if (version is not (QuarantineFormat.VersionWithoutAttributes or QuarantineFormat.Version) || BinaryPrimitives.ReadUInt16LittleEndian(header.AsSpan(10)) != 0)
             {
-                throw new QuarantineCorruptException(path, $"format version {version} is not one this agent reads ({QuarantineFormat.Version})");
+                throw new QuarantineCorruptException(path, $"format version {version} is not one this agent reads ({QuarantineFormat.VersionWithoutAttributes} or {QuarantineFormat.Version})");
             }
             var chunkBytes = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(12));
             if (chunkBytes is < 1 or > QuarantineFormat.MaxChunkBytes)
@@ -88,33 +93,63 @@ internal sealed class QuarantineEntryFile : IDisposable
             var key = QuarantineFormat.EntryKey(storeKey, header);
             gcm = new AesGcm(key, QuarantineFormat.TagBytes);
             CryptographicOperations.ZeroMemory(key);
-            var segment = new byte[metadataEnd - metadataOffset];
-            if (segment.Length > QuarantineFormat.SegmentBytes(QuarantineFormat.MaxMetadataBytes) || ReadAt(file, segment, metadataOffset) < segment.Length)
+            // Version 1: the metadata runs to the trailer. Version 2: its length is in its prefix, and the
+            // extended-attribute segment runs from its end to the trailer; the version is in every segment's
+            // associated data, so a version 2 entry cannot be passed off as one without attributes.
+            var metadataLength = metadataEnd - metadataOffset;
+            if (version == QuarantineFormat.Version)
             {
-                throw new QuarantineCorruptException(path, "the metadata segment is larger than allowed or cut short");
+                Span<byte> prefix = stackalloc byte[QuarantineFormat.SegmentPrefixBytes];
+                ReadAt(file, prefix, metadataOffset);
+                metadataLength = QuarantineFormat.SegmentBytes(BinaryPrimitives.ReadUInt32LittleEndian(prefix[1..]));
+                if (metadataLength > metadataEnd - metadataOffset - QuarantineFormat.SegmentBytes(0))
+                {
+                    throw new QuarantineCorruptException(path, "the metadata segment runs past the extended attributes");
+                }
             }
-            var plaintext = new byte[segment.Length - QuarantineFormat.SegmentPrefixBytes - QuarantineFormat.TagBytes];
-            Decrypt(path, gcm, header, segment, chunks, QuarantineFormat.MetadataSegment, plaintext, "metadata");
-            QuarantineEntry entry;
-            try
-            {
-                entry = QuarantineEntry.Parser.ParseFrom(plaintext);
-            }
-            catch (InvalidProtocolBufferException e)
-            {
-                throw new QuarantineCorruptException(path, "the metadata does not parse", e);
-            }
+            var entry = ReadTrailingSegment(path, file, gcm, header, metadataOffset, metadataLength, chunks, QuarantineFormat.MetadataSegment,
+                QuarantineFormat.MaxMetadataBytes, "metadata", QuarantineEntry.Parser);
             if (entry.Size < 0 || QuarantineFormat.MetadataOffset(entry.Size, chunkBytes) != metadataOffset || entry.QuarantineId != expectedId)
             {
                 throw new QuarantineCorruptException(path, "the metadata does not agree with the file's layout");
             }
-            return new QuarantineEntryFile(path, file, gcm, header, chunkBytes, entry);
+            var attributes = version == QuarantineFormat.Version
+                ? ReadTrailingSegment(path, file, gcm, header, metadataOffset + metadataLength, metadataEnd - metadataOffset - metadataLength, chunks,
+                    QuarantineFormat.AttributesSegment, QuarantineFormat.MaxAttributeBytes, "attribute list", QuarantineExtendedAttributes.Parser)
+                : new QuarantineExtendedAttributes();
+            return new QuarantineEntryFile(path, file, gcm, header, chunkBytes, entry, attributes);
         }
         catch
         {
             gcm?.Dispose();
             file.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Reads, authenticates and parses one of the segments after the content (metadata, extended attributes).</summary>
+    private static T ReadTrailingSegment<T>(
+        string path, SafeFileHandle file, AesGcm gcm, byte[] header, long offset, long length, long index, byte kind, int maxPlaintext, string what, MessageParser<T> parser)
+        where T : IMessage<T>
+    {
+        if (length < QuarantineFormat.SegmentBytes(0) || length > QuarantineFormat.SegmentBytes(maxPlaintext))
+        {
+            throw new QuarantineCorruptException(path, $"the {what} segment is larger than allowed or cut short");
+        }
+        var segment = new byte[length];
+        if (ReadAt(file, segment, offset) < segment.Length)
+        {
+            throw new QuarantineCorruptException(path, $"the {what} segment is cut short");
+        }
+        var plaintext = new byte[segment.Length - QuarantineFormat.SegmentPrefixBytes - QuarantineFormat.TagBytes];
+        Decrypt(path, gcm, header, segment, index, kind, plaintext, what);
+        try
+        {
+            return parser.ParseFrom(plaintext);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new QuarantineCorruptException(path, $"the {what} does not parse", e);
         }
     }
 

@@ -5,14 +5,19 @@ namespace Osprey.Agent.Quarantine;
 
 /// <summary>
 /// Layout of one quarantine entry file (docs/quarantine.md): a 64-byte header, the content as AES-256-GCM segments
-/// of a fixed plaintext size, one metadata segment (the QuarantineEntry) and a 16-byte trailer locating it. Each
+/// of a fixed plaintext size, one metadata segment (the QuarantineEntry), from version 2 one extended-attribute
+/// segment (QuarantineExtendedAttributes), and a 16-byte trailer locating the metadata. Each
 /// entry has its own key, HKDF-SHA256 of the store's key with the entry's random salt; a segment's nonce is its
 /// index and kind, and the header is the associated data of every segment, so segments cannot be moved, dropped,
 /// swapped between entries or cut off without the metadata segment failing to open.
 /// </summary>
 internal static class QuarantineFormat
 {
-    public const ushort Version = 1;
+    /// <summary>The version written: 2 adds the extended-attribute segment after the metadata segment.</summary>
+    public const ushort Version = 2;
+
+    /// <summary>Entries written before extended attributes were kept: no segment after the metadata.</summary>
+    public const ushort VersionWithoutAttributes = 1;
     public const int HeaderBytes = 64;
     public const int TrailerBytes = 16;
     public const int TagBytes = 16;
@@ -26,6 +31,13 @@ internal static class QuarantineFormat
     public const int MaxMetadataBytes = 1 << 20;
     public const byte DataSegment = 1;
     public const byte MetadataSegment = 2;
+    public const byte AttributesSegment = 3;
+
+    /// <summary>
+    /// Bound of the extended-attribute segment's plaintext (the serialised QuarantineExtendedAttributes): attributes
+    /// beyond it are left out and named in the entry.
+    /// </summary>
+    public const int MaxAttributeBytes = 64 * 1024;
 
     public const string EntrySuffix = ".osq";
     public const string TemporarySuffix = ".osq.tmp";

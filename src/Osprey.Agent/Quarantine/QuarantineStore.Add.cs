@@ -63,6 +63,10 @@ internal sealed partial class QuarantineStore
         // Recovery recognises an unfinished move by these two.
         entry.Metadata.FileId = FileEventFactory.FileId(status);
         entry.Metadata.StatusChangedUs = status.ChangeUs;
+        // Read before the content: an attribute changed meanwhile moves the ctime, which is checked after the copy.
+        var dropped = new List<string>();
+        var attributes = ReadAttributes(source, dropped);
+        entry.ExtendedAttributesDropped.AddRange(dropped);
         try
         {
             using (var writer = QuarantineWriter.Create(temporary, _key, Convert.FromHexString(id), ChunkBytes))
@@ -78,7 +82,7 @@ internal sealed partial class QuarantineStore
                 {
                     throw new QuarantineException(QuarantineException.HashMismatch, "the file's contents do not have the hash given; not quarantined");
                 }
-                writer.Complete(entry);
+                writer.Complete(entry, attributes);
             }
             File.Move(temporary, PathOf(id));
         }

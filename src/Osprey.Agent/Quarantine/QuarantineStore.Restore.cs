@@ -4,15 +4,16 @@ using Osprey.Contracts.V1;
 
 namespace Osprey.Agent.Quarantine;
 
-// Restoring an entry: decrypt into a hidden temporary file beside the target, give it the original's owner, mode and
-// times, fsync, rename it into place (never over an existing file unless asked), then remove the entry.
+// Restoring an entry: decrypt into a hidden temporary file beside the target, give it the original's owner, mode,
+// extended attributes and times, fsync, rename it into place (never over an existing file unless asked), then remove
+// the entry.
 internal sealed partial class QuarantineStore
 {
     /// <summary>Prefix of the temporary file a restore writes in the target's directory.</summary>
     public const string RestorePrefix = ".osprey-restore-";
 
-    /// <summary>The entry that was restored and where it now is.</summary>
-    public sealed record Restored(QuarantineEntry Entry, string Path);
+    /// <summary>The entry that was restored, where it now is, and what did not come back with it (extended attributes).</summary>
+    public sealed record Restored(QuarantineEntry Entry, string Path, IReadOnlyList<ObjectError> Warnings);
 
     /// <summary>
     /// Restores an entry to its original path, or into <paramref name="destinationDirectory"/> under its original name.
@@ -45,9 +46,10 @@ internal sealed partial class QuarantineStore
 
         var temporary = Path.Combine(directory, RestorePrefix + id);
         File.Delete(temporary); // left by a restore the agent did not finish
+        List<ObjectError> warnings;
         try
         {
-            WritePlaintext(file, temporary, cancellationToken);
+            warnings = WritePlaintext(file, temporary, target, cancellationToken);
             errno = PosixFile.Rename(temporary, target, replace: overwrite);
             if (errno != 0)
             {
@@ -67,11 +69,14 @@ internal sealed partial class QuarantineStore
             throw new QuarantineException(errno, $"the file was restored to {target} but fsync of its directory failed: {Errno.Describe(errno)}; the entry is kept");
         }
         Remove(id);
-        return new Restored(entry, target);
+        return new Restored(entry, target, warnings);
     }
 
-    /// <summary>Decrypts every chunk into a new file (mode 0600 while it is written), then sets owner, mode and times, and fsyncs it.</summary>
-    private static void WritePlaintext(QuarantineEntryFile file, string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Decrypts every chunk into a new file (mode 0600 while it is written), then sets owner, mode, extended attributes
+    /// and times, and fsyncs it; the attributes that did not come back, as warnings about <paramref name="target"/>.
+    /// </summary>
+    private static List<ObjectError> WritePlaintext(QuarantineEntryFile file, string path, string target, CancellationToken cancellationToken)
     {
         var entry = file.Entry;
         using var output = new FileStream(path, new FileStreamOptions
@@ -99,8 +104,11 @@ internal sealed partial class QuarantineStore
             Check(PosixFile.Chown(handle, uid, gid), $"setting the owner {uid}:{gid}");
         }
         Check(PosixFile.Chmod(handle, metadata.Mode), $"setting the mode {Convert.ToString(metadata.Mode, 8)}");
+        // After chown (which clears security.capability) and chmod (which would rewrite an ACL's mask).
+        var warnings = RestoreAttributes(handle, file, target);
         Check(PosixFile.SetTimes(handle, entry.AccessedUs, entry.ModifiedUs), "setting the times");
         Check(PosixFile.Fsync(handle), "fsync");
+        return warnings;
 
         static void Check(int errno, string what)
         {

@@ -7,8 +7,8 @@ namespace Osprey.Agent.Quarantine;
 
 /// <summary>
 /// Writes one entry file (<see cref="QuarantineFormat"/>): the header, then the content one chunk at a time (every
-/// chunk but the last exactly <see cref="ChunkBytes"/> long), then the metadata and the trailer, and fsyncs it. Only
-/// one chunk is held in memory.
+/// chunk but the last exactly <see cref="ChunkBytes"/> long), then the metadata, the extended attributes and the
+/// trailer, and fsyncs it. Only one chunk is held in memory.
 /// </summary>
 internal sealed class QuarantineWriter : IDisposable
 {
@@ -66,23 +66,23 @@ internal sealed class QuarantineWriter : IDisposable
         WriteSegment(plaintext, _index++, QuarantineFormat.DataSegment);
     }
 
-    /// <summary>Writes the metadata segment and the trailer, and makes the file durable.</summary>
-    public void Complete(QuarantineEntry entry)
+    /// <summary>Writes the metadata and extended-attribute segments and the trailer, and makes the file durable.</summary>
+    public void Complete(QuarantineEntry entry, QuarantineExtendedAttributes attributes)
     {
         var metadata = entry.ToByteArray();
         if (metadata.Length > QuarantineFormat.MaxMetadataBytes)
         {
             throw new QuarantineException(7, $"the entry's metadata is {metadata.Length} bytes, more than {QuarantineFormat.MaxMetadataBytes}"); // E2BIG
         }
+        var extended = attributes.ToByteArray();
+        if (extended.Length > QuarantineFormat.MaxAttributeBytes)
+        {
+            throw new ArgumentException($"extended attributes of {extended.Length} bytes are over the bound", nameof(attributes));
+        }
         var offset = _file.Position;
-        if (metadata.Length > ChunkBytes)
-        {
-            WriteSegmentTo(new byte[QuarantineFormat.SegmentBytes(metadata.Length)], metadata, _index, QuarantineFormat.MetadataSegment);
-        }
-        else
-        {
-            WriteSegment(metadata, _index, QuarantineFormat.MetadataSegment);
-        }
+        // Both follow the last chunk with its index as theirs: the kind in the nonce keeps them apart.
+        WriteTrailingSegment(metadata, QuarantineFormat.MetadataSegment);
+        WriteTrailingSegment(extended, QuarantineFormat.AttributesSegment);
         Span<byte> trailer = stackalloc byte[QuarantineFormat.TrailerBytes];
         BinaryPrimitives.WriteInt64LittleEndian(trailer, offset);
         QuarantineFormat.TrailerMagic.CopyTo(trailer[8..]);
@@ -91,6 +91,18 @@ internal sealed class QuarantineWriter : IDisposable
     }
 
     private void WriteSegment(ReadOnlySpan<byte> plaintext, long index, byte kind) => WriteSegmentTo(_segment, plaintext, index, kind);
+
+    private void WriteTrailingSegment(byte[] plaintext, byte kind)
+    {
+        if (plaintext.Length > ChunkBytes)
+        {
+            WriteSegmentTo(new byte[QuarantineFormat.SegmentBytes(plaintext.Length)], plaintext, _index, kind);
+        }
+        else
+        {
+            WriteSegment(plaintext, _index, kind);
+        }
+    }
 
     private void WriteSegmentTo(byte[] buffer, ReadOnlySpan<byte> plaintext, long index, byte kind)
     {

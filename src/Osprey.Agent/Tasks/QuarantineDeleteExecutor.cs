@@ -12,7 +12,7 @@ internal sealed class QuarantineDeleteExecutor : ITaskExecutor
         var p = run.Definition.QuarantineDelete ?? throw new TaskFailedException(22, "the task has no quarantine-delete parameters");
         var result = new QuarantineDeleteResult();
         run.Report.QuarantineDelete = result;
-        QuarantineOutcomes.ForEachId(run, p.QuarantineIds, result.Items, id => run.Services.Quarantine.Delete(id)?.OriginalPath ?? "", cancellationToken);
+        QuarantineOutcomes.ForEachId(run, p.QuarantineIds, result.Items, (id, outcome) => outcome.Path = run.Services.Quarantine.Delete(id)?.OriginalPath ?? "", cancellationToken);
         return Task.CompletedTask;
     }
 }

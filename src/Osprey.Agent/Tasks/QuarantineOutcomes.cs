@@ -27,10 +27,12 @@ internal static class QuarantineOutcomes
     }
 
     /// <summary>
-    /// Applies <paramref name="action"/> (which returns the object's path) to each ID, filling one outcome per ID and the
-    /// report's errors; the report fails with the first error's code when no ID succeeded.
+    /// Applies <paramref name="action"/> (which fills the outcome's path and warnings) to each ID, filling one outcome
+    /// per ID and the report's errors (warnings too: a part of an object that did not come back is an error the
+    /// operator must see, though the object succeeded); the report fails with the first error's code when no ID succeeded.
     /// </summary>
-    public static void ForEachId(TaskRun run, IReadOnlyList<string> ids, ICollection<QuarantineItemOutcome> outcomes, Func<string, string> action, CancellationToken cancellationToken)
+    public static void ForEachId(
+        TaskRun run, IReadOnlyList<string> ids, ICollection<QuarantineItemOutcome> outcomes, Action<string, QuarantineItemOutcome> action, CancellationToken cancellationToken)
     {
         if (ids.Count is 0 or > MaxIds)
         {
@@ -41,10 +43,14 @@ internal static class QuarantineOutcomes
             cancellationToken.ThrowIfCancellationRequested();
             var outcome = new QuarantineItemOutcome { QuarantineId = id };
             outcomes.Add(outcome);
-            var error = Attempt(id, () => outcome.Path = action(id));
+            var error = Attempt(id, () => action(id, outcome));
             if (error is null)
             {
                 outcome.Succeeded = true;
+                foreach (var warning in outcome.Warnings)
+                {
+                    run.Report.Errors.Add(warning);
+                }
                 continue;
             }
             outcome.Error = error;

@@ -4,7 +4,8 @@ namespace Osprey.Agent.Tasks;
 
 /// <summary>
 /// "quarantine-restore": decrypts each entry back to its original path (or into a destination directory) with its
-/// original owner, group, mode and times, then removes the entry. An existing file is only replaced with overwrite.
+/// original owner, group, mode, extended attributes and times, then removes the entry. An existing file is only
+/// replaced with overwrite; an attribute that does not come back is a warning on the item and an error of the report.
 /// </summary>
 internal sealed class QuarantineRestoreExecutor : ITaskExecutor
 {
@@ -20,7 +21,13 @@ internal sealed class QuarantineRestoreExecutor : ITaskExecutor
         var result = new QuarantineRestoreResult();
         run.Report.QuarantineRestore = result;
         QuarantineOutcomes.ForEachId(run, p.QuarantineIds, result.Items,
-            id => run.Services.Quarantine.Restore(id, p.Destination, p.Overwrite, cancellationToken).Path, cancellationToken);
+            (id, outcome) =>
+            {
+                var restored = run.Services.Quarantine.Restore(id, p.Destination, p.Overwrite, cancellationToken);
+                outcome.Path = restored.Path;
+                outcome.Warnings.AddRange(restored.Warnings);
+            },
+            cancellationToken);
         return Task.CompletedTask;
     }
 }

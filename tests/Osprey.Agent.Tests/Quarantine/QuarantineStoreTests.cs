@@ -132,7 +132,8 @@ public sealed class QuarantineStoreTests : IDisposable
                 bytes[40] ^= 0x80; // the salt: every segment's associated data and key change
                 break;
             case "metadata":
-                bytes[^(QuarantineFormat.TrailerBytes + QuarantineFormat.TagBytes + 3)] ^= 0x01;
+                // The trailer locates the metadata segment (the attribute list follows it).
+                bytes[BitConverter.ToInt64(bytes.AsSpan(bytes.Length - QuarantineFormat.TrailerBytes)) + QuarantineFormat.SegmentPrefixBytes + 3] ^= 0x01;
                 break;
             case "other key":
                 opener = new QuarantineStore(StoreDirectory, RandomNumberGenerator.GetBytes(32), Chunk);

@@ -29,7 +29,12 @@ public sealed class AgentPreventionTests
         // Programs of the test's own: copies of /bin/true made unique by trailing bytes (ignored by the loader).
         var blocked = await UniqueProgramAsync(dir, "blocked-tool");
         var audited = await UniqueProgramAsync(dir, "audited-tool");
-        var harmless = await UniqueProgramAsync(dir, "harmless-tool");
+        // In a directory anyone may write: a user could rename it, so it never gets an ignore mark (root's programs in
+        // root's directories do; only root could rename those).
+        var shared = Path.Combine(dir, "shared");
+        Directory.CreateDirectory(shared);
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
+        var harmless = await UniqueProgramAsync(shared, "harmless-tool");
         var script = Path.Combine(dir, "dropper.sh");
         await File.WriteAllTextAsync(script, "#!/bin/sh\necho dropped\n", Ct);
         File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
@@ -43,7 +48,7 @@ public sealed class AgentPreventionTests
         var rules = await RuleFileAsync(dir, $$"""
             { "name": "test policy", "rules": [
               { "id": "block-tool", "sha256": "{{Sha256(blocked)}}", "mode": "block", "targets": ["executables"] },
-              { "id": "audit-tool", "path": "{{dir}}/audited-*", "mode": "audit" },
+              { "id": "audit-tool", "path": "{{dir}}/**/audited-*", "mode": "audit" },
               { "id": "no-dropper", "path": "{{dir}}/**/*.sh", "mode": "block", "targets": ["scripts"] },
               { "id": "no-invoices", "md5": "{{documentMd5}}", "mode": "block", "targets": ["documents"] }
             ] }
@@ -70,8 +75,8 @@ public sealed class AgentPreventionTests
         Assert.Equal("fine\n", (await CommandRunner.RunAsync("/bin/cat", [Path.Combine(dir, "notes.txt")], cancellationToken: Ct)).Stdout);
 
         // A program allowed before is renamed into a path rule's reach: the kernel was not told to stop asking about it
-        // (path rules reach this filesystem), so the rule applies at once.
-        var renamed = Path.Combine(dir, "audited-renamed");
+        // (path rules reach this filesystem and its directory is writable by all), so the rule applies at once.
+        var renamed = Path.Combine(shared, "audited-renamed");
         File.Move(harmless, renamed);
         Assert.Equal(0, (await RunAsync(renamed)).ExitCode);
 
