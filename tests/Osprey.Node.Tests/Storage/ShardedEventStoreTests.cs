@@ -203,4 +203,66 @@ public sealed class ShardedEventStoreTests
             Assert.Equal(0L, command.ExecuteScalar());
         }
     }
+
+    [Fact]
+    public async Task ADayReadThatRunsOverItsBudget_IsRedoneAsAScan_WithTheSamePage()
+    {
+        using var dir = new TempDirectory("osprey-shards-budget");
+        var path = Path.Combine(dir.Path, "events.db");
+        var (a, b) = AgentsOfTwoShards();
+        // A budget of one thousand steps: every day read but the most selective goes over it and is redone as a scan.
+        var store = new SqliteEventStore(path, TimeProvider.System, NullLogger<SqliteEventStore>.Instance, writers: 2) { OrderedReadBudget = 1 };
+        await using var _ = store;
+        store.Initialize();
+        var now = NodeClock.ToUs(DateTimeOffset.UtcNow) - 10_000_000;
+        var all = new List<Event>();
+        foreach (var (agent, seed) in new[] { (a, 6), (b, 7) })
+        {
+            var generator = new SyntheticEvents(agent, "h", seed);
+            var events = Enumerable.Range(0, 2_000).Select(i => generator.Create(EventType.ProcessStart, (ulong)i + 1, now + 3 * i + seed)).ToArray();
+            events[1_234].Process.CommandLine = "/usr/bin/rare-needle --once";
+            Assert.Equal(2_000, (await store.IngestAsync(agent, ReceivedBatch.Of(events, agent), Ct)).Stored);
+            all.AddRange(events);
+        }
+        var byTime = all.OrderBy(e => e.TimeUs).Select(e => e.EventId).ToList();
+
+        var rare = await store.SearchAsync(new EventQuery { Query = "CommandLine CONTAINS \"rare-needle\"" }, Ct);
+        var newest = await store.SearchAsync(new EventQuery { Limit = 50 }, Ct);
+        var oldest = await store.SearchAsync(new EventQuery { Limit = 50, Descending = false }, Ct);
+        var window = await store.SearchAsync(new EventQuery { FromUs = now + 3_000, ToUs = now + 3_300, Limit = 1_000, Descending = false }, Ct);
+
+        Assert.Equal(
+            all.Where(e => e.Process.CommandLine.Contains("rare-needle", StringComparison.Ordinal)).OrderByDescending(e => e.TimeUs).Select(e => e.EventId),
+            rare.Events.Select(e => e.EventId));
+        Assert.Equal(byTime.AsEnumerable().Reverse().Take(50), newest.Events.Select(e => e.EventId));
+        Assert.Equal(byTime.Take(50), oldest.Events.Select(e => e.EventId));
+        Assert.Equal(all.Where(e => e.TimeUs >= now + 3_000 && e.TimeUs <= now + 3_300).OrderBy(e => e.TimeUs).Select(e => e.EventId), window.Events.Select(e => e.EventId));
+        Assert.True(store.DayScans >= 1, "the rare search went over its budget and was redone as a scan");
+    }
+
+    [Fact]
+    public void TheScanOfADay_ReadsTheTableInStorageOrder_AndSortsOnlyTheMatches()
+    {
+        using var dir = new TempDirectory("osprey-shards-scan-plan");
+        var partition = SqliteEventStore.PartitionName(DateTimeOffset.UtcNow);
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "events.db")};Pooling=false");
+        connection.Open();
+        using (var ddl = connection.CreateCommand())
+        {
+            ddl.CommandText = SqliteEventStore.PartitionDdl(partition);
+            ddl.ExecuteNonQuery();
+        }
+        connection.CreateFunction<byte[]?, string?>("osprey_payload", _ => null, isDeterministic: true);
+        using var plan = connection.CreateCommand();
+        plan.CommandText = "EXPLAIN QUERY PLAN " + SqliteEventStore.DayScanSql([partition, partition], "1 AND (command_line LIKE '%x%')", "DESC", 100);
+        using var reader = plan.ExecuteReader();
+        var steps = new List<string>();
+        while (reader.Read())
+        {
+            steps.Add(reader.GetString(3));
+        }
+
+        Assert.Equal(2, steps.Count(step => step == "SCAN e"));
+        Assert.DoesNotContain(steps, step => step.Contains("_time", StringComparison.Ordinal));
+    }
 }
