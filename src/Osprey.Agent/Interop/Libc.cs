@@ -14,6 +14,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatxNative(int dirfd, string path, int flags, uint mask, out StatxBuffer buffer);
 
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static unsafe partial int StatxNative(int dirfd, byte* path, int flags, uint mask, out StatxBuffer buffer);
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();
 
@@ -31,6 +34,17 @@ internal static partial class Libc
         var rc = StatxNative(AtFdCwd, path, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStatsAndBirthTime, out var buffer);
         errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
         return rc == 0 ? FileStatus.From(buffer) : null;
+    }
+
+    /// <summary>Status of a NUL-terminated path relative to an open directory; null with the errno when it fails.</summary>
+    public static unsafe FileStatus? StatAt(int directory, ReadOnlySpan<byte> nulTerminatedPath, bool followLinks, out int errno)
+    {
+        fixed (byte* path = nulTerminatedPath)
+        {
+            var rc = StatxNative(directory, path, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStatsAndBirthTime, out var buffer);
+            errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
+            return rc == 0 ? FileStatus.From(buffer) : null;
+        }
     }
 
     /// <summary>Status of an open file descriptor.</summary>

@@ -174,6 +174,18 @@ public sealed partial class EventOutbox : IDisposable
         }
     }
 
+    /// <summary>The sequence number of the newest stored event, without a query (the sender reads it on every wake-up).</summary>
+    public ulong LastSequence
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastSequence;
+            }
+        }
+    }
+
     public OutboxStatistics Statistics()
     {
         lock (_lock)

@@ -13,7 +13,7 @@ internal sealed partial class ProcessEventWorker
     {
         _tracked.TryGetValue(e.Pid, out var t);
         var ticks = e.StartTicks >= 0 ? e.StartTicks : t?.StartTicks ?? -1;
-        var info = _context.Processes.Read(e.Pid);
+        var info = _context.Processes.Read(e.Pid, FirstLookOf(e));
         if (info is not null && ticks >= 0 && info.StartTicks != ticks)
         {
             info = null; // the PID already belongs to another process
@@ -36,11 +36,11 @@ internal sealed partial class ProcessEventWorker
                 complete = true;
             }
         }
-        else if (info.Arguments.Count == 0 && captured.Length > 0)
+        else if ((info.Arguments.Count == 0 && captured.Length > 0) || (info.ExePath is null && capturedExe is not null))
         {
             // It exited while the table read it (a zombie keeps its IDs but not its memory or executable): the first
             // look still has the command line and the executable's path.
-            var arguments = SplitNul(captured);
+            var arguments = info.Arguments.Count > 0 ? info.Arguments : SplitNul(captured);
             var exe = info.ExePath ?? capturedExe;
             info = info with
             {
@@ -89,6 +89,20 @@ internal sealed partial class ProcessEventWorker
         Interlocked.Increment(ref _counters.StartsField);
         _modules?.OnExec(e.Pid, info.StartTicks, _clock.MonotonicNowNs());
     }
+
+    /// <summary>
+    /// The parts of the reader's first look that the table can take instead of reading them again: those read whole
+    /// from /proc (not cut, not from the kernel exec record, whose arguments may be cut at 4 KiB).
+    /// </summary>
+    private ExecFirstLook FirstLookOf(in ConnectorEvent e) => e.IdsCaptured ? default : new ExecFirstLook
+    {
+        Arguments = e.CapturedArguments,
+        HasArguments = e.ArgumentsLength > 0 && e.ArgumentsLength < _options.CaptureCommandLineBytes,
+        Cwd = e.CapturedCwd,
+        HasCwd = e.CwdLength > 0,
+        Environment = e.CapturedEnvironment,
+        HasEnvironment = e.EnvironmentLength >= 0,
+    };
 
     /// <summary>The process as the reader saw it at the exec, when /proc no longer has it.</summary>
     private ProcessInfo FromFirstLook(in ConnectorEvent e, TrackedProcess? t, long ticks)

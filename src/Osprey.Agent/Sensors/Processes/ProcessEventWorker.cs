@@ -79,6 +79,12 @@ internal sealed partial class ProcessEventWorker
     {
         var now = _clock.MonotonicNowNs();
         var next = now + (long)IdleWait.TotalNanoseconds;
+        // Most forks execute, and most execs of short-lived programs exit, long before their timers are due: drop those
+        // timers here rather than wake up for them.
+        while (_forkAnnouncements.TryPeek(out var head) && !IsAnnouncementPending(head.Pid, head.UniquePid, out _))
+        {
+            _forkAnnouncements.Dequeue();
+        }
         if (_forkAnnouncements.TryPeek(out var fork))
         {
             next = Math.Min(next, fork.DueNs);
@@ -97,7 +103,7 @@ internal sealed partial class ProcessEventWorker
         while (announced < MaxTimerWorkPerEvent && _forkAnnouncements.TryPeek(out var due) && due.DueNs <= now)
         {
             _forkAnnouncements.Dequeue();
-            if (_tracked.TryGetValue(due.Pid, out var t) && t.UniquePid == due.UniquePid && !t.Announced && !t.KernelThread)
+            if (IsAnnouncementPending(due.Pid, due.UniquePid, out var t))
             {
                 AnnounceFork(t, t.ForkTimestampNs);
                 announced++;
@@ -105,6 +111,10 @@ internal sealed partial class ProcessEventWorker
         }
         _modules?.RunDue(now, MaxTimerWorkPerEvent);
     }
+
+    /// <summary>Whether the process forked as <paramref name="uniquePid"/> is still tracked and has neither executed nor been announced.</summary>
+    private bool IsAnnouncementPending(int pid, string uniquePid, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TrackedProcess? t) =>
+        _tracked.TryGetValue(pid, out t) && t.UniquePid == uniquePid && !t.Announced && !t.KernelThread;
 
     private void Handle(in ConnectorEvent e)
     {
