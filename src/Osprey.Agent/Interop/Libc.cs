@@ -133,9 +133,16 @@ public sealed record FileStatus(
 
     private static readonly (uint Bit, string Name)[] ModeAttributes = [(0x800, "setuid"), (0x400, "setgid"), (0x200, "sticky")];
 
-    private static List<string> AttributeNames(ulong attributes, uint mode) =>
-    [
-        .. StatxAttributes.Where(a => (attributes & a.Bit) != 0).Select(a => a.Name),
-        .. ModeAttributes.Where(a => (mode & a.Bit) != 0).Select(a => a.Name),
-    ];
+    private const ulong StatxAttributeBits = 0x4 | 0x10 | 0x20 | 0x40 | 0x800 | 0x100000;
+    private const uint ModeAttributeBits = 0x800 | 0x400 | 0x200;
+
+    // Every stat builds one: most files have none of these, and they share the empty list.
+    private static IReadOnlyList<string> AttributeNames(ulong attributes, uint mode) =>
+        (attributes & StatxAttributeBits) == 0 && (mode & ModeAttributeBits) == 0
+            ? []
+            :
+            [
+                .. StatxAttributes.Where(a => (attributes & a.Bit) != 0).Select(a => a.Name),
+                .. ModeAttributes.Where(a => (mode & a.Bit) != 0).Select(a => a.Name),
+            ];
 }

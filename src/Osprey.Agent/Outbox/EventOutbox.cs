@@ -21,6 +21,7 @@ public sealed partial class EventOutbox : IDisposable
 
     private readonly SqliteConnection _db;
     private readonly Lock _lock = new();
+    private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
     private readonly OutboxLimits _limits;
     private readonly TimeProvider _time;
     private ulong _lastSequence;
@@ -99,13 +100,15 @@ public sealed partial class EventOutbox : IDisposable
             long added = 0;
             using (var transaction = _db.BeginTransaction())
             {
-                using var insert = _db.CreateCommand();
-                insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO events (seq, time_us, priority, body) VALUES ($seq, $time, $priority, $body)";
-                var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-                var time = insert.Parameters.Add("$time", SqliteType.Integer);
-                var priority = insert.Parameters.Add("$priority", SqliteType.Integer);
-                var body = insert.Parameters.Add("$body", SqliteType.Blob);
+                var insert = Statement("INSERT INTO events (seq, time_us, priority, body) VALUES ($seq, $time, $priority, $body)", transaction);
+                if (insert.Parameters.Count == 0)
+                {
+                    insert.Parameters.Add("$seq", SqliteType.Integer);
+                    insert.Parameters.Add("$time", SqliteType.Integer);
+                    insert.Parameters.Add("$priority", SqliteType.Integer);
+                    insert.Parameters.Add("$body", SqliteType.Blob);
+                }
+                var (seq, time, priority, body) = (insert.Parameters[0], insert.Parameters[1], insert.Parameters[2], insert.Parameters[3]);
                 foreach (var e in events)
                 {
                     e.Sequence = ++next;
@@ -201,12 +204,31 @@ public sealed partial class EventOutbox : IDisposable
 
     private void SetMeta(string key, long value, SqliteTransaction transaction)
     {
-        using var command = _db.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "UPDATE meta SET value = $value WHERE key = $key";
-        command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$value", value);
+        var command = Statement("UPDATE meta SET value = $value WHERE key = $key", transaction);
+        if (command.Parameters.Count == 0)
+        {
+            command.Parameters.Add("$key", SqliteType.Text);
+            command.Parameters.Add("$value", SqliteType.Integer);
+        }
+        command.Parameters[0].Value = key;
+        command.Parameters[1].Value = value;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// A command kept for the outbox's life, so its statement is prepared once: every commit runs the same few, and
+    /// preparing them again each time was most of a small commit's work. Used under the lock.
+    /// </summary>
+    private SqliteCommand Statement(string sql, SqliteTransaction? transaction)
+    {
+        if (!_statements.TryGetValue(sql, out var command))
+        {
+            command = _db.CreateCommand();
+            command.CommandText = sql;
+            _statements[sql] = command;
+        }
+        command.Transaction = transaction;
+        return command;
     }
 
     private long Scalar(string sql)
@@ -223,7 +245,14 @@ public sealed partial class EventOutbox : IDisposable
         command.ExecuteNonQuery();
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        foreach (var command in _statements.Values)
+        {
+            command.Dispose();
+        }
+        _db.Dispose();
+    }
 }
 
 /// <summary>What the outbox holds: events waiting, their size, the oldest one's time, and drop totals.</summary>

@@ -59,7 +59,9 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
     public const string Redacted = "[redacted]";
     private const int MaxEntries = 65_536;
     private readonly ConcurrentDictionary<int, ProcessInfo> _processes = new();
+    private const int MaxRedactionNames = 4096;
     private readonly System.Text.RegularExpressions.Regex? _redaction = Globs.ToRegex(environmentRedaction);
+    private readonly ConcurrentDictionary<string, bool> _redactedNames = new(StringComparer.Ordinal);
 
     public ProcessIdentity Identity => identity;
 
@@ -230,14 +232,40 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
         {
             return environment;
         }
-        var result = new List<string>(environment.Count);
-        foreach (var entry in environment)
+        List<string>? result = null;
+        for (var i = 0; i < environment.Count; i++)
         {
+            var entry = environment[i];
             var equals = entry.IndexOf('=', StringComparison.Ordinal);
-            var name = equals < 0 ? entry : entry[..equals];
-            result.Add(_redaction.IsMatch(name) ? $"{name}={Redacted}" : entry);
+            var name = equals < 0 ? entry.AsSpan() : entry.AsSpan(0, equals);
+            if (IsRedacted(name))
+            {
+                result ??= [.. environment.Take(i)];
+                result.Add($"{name}={Redacted}");
+            }
+            else
+            {
+                result?.Add(entry);
+            }
         }
-        return result;
+        return result ?? environment;
+    }
+
+    /// <summary>Whether the variable's value is redacted; the answer is kept per name, since every exec repeats the same names.</summary>
+    private bool IsRedacted(ReadOnlySpan<char> name)
+    {
+        var names = _redactedNames.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (names.TryGetValue(name, out var redacted))
+        {
+            return redacted;
+        }
+        redacted = _redaction!.IsMatch(name);
+        if (_redactedNames.Count >= MaxRedactionNames)
+        {
+            _redactedNames.Clear();
+        }
+        names.TryAdd(name, redacted);
+        return redacted;
     }
 
     private static string StripDeleted(string path) =>
