@@ -135,10 +135,14 @@ public sealed partial class EventOutbox : IDisposable
     {
         lock (_lock)
         {
-            using var command = _db.CreateCommand();
-            command.CommandText = "SELECT seq, body FROM events WHERE seq > $after ORDER BY seq LIMIT $max";
-            command.Parameters.AddWithValue("$after", (long)afterSequence);
-            command.Parameters.AddWithValue("$max", max);
+            var command = Statement("SELECT seq, body FROM events WHERE seq > $after ORDER BY seq LIMIT $max", null);
+            if (command.Parameters.Count == 0)
+            {
+                command.Parameters.Add("$after", SqliteType.Integer);
+                command.Parameters.Add("$max", SqliteType.Integer);
+            }
+            command.Parameters[0].Value = (long)afterSequence;
+            command.Parameters[1].Value = max;
             using var reader = command.ExecuteReader();
             var entries = new List<OutboxEntry>();
             while (reader.Read())
@@ -155,12 +159,15 @@ public sealed partial class EventOutbox : IDisposable
         lock (_lock)
         {
             using var transaction = _db.BeginTransaction();
-            using var command = _db.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "SELECT count(*), coalesce(sum(length(body)), 0) FROM events WHERE seq <= $seq";
-            command.Parameters.AddWithValue("$seq", (long)Math.Min(sequence, (ulong)long.MaxValue));
+            var last = (long)Math.Min(sequence, (ulong)long.MaxValue);
+            var measure = Statement("SELECT count(*), coalesce(sum(length(body)), 0) FROM events WHERE seq <= $seq", transaction);
+            if (measure.Parameters.Count == 0)
+            {
+                measure.Parameters.Add("$seq", SqliteType.Integer);
+            }
+            measure.Parameters[0].Value = last;
             long count, bytes;
-            using (var reader = command.ExecuteReader())
+            using (var reader = measure.ExecuteReader())
             {
                 reader.Read();
                 (count, bytes) = (reader.GetInt64(0), reader.GetInt64(1));
@@ -169,8 +176,13 @@ public sealed partial class EventOutbox : IDisposable
             {
                 return;
             }
-            command.CommandText = "DELETE FROM events WHERE seq <= $seq";
-            command.ExecuteNonQuery();
+            var delete = Statement("DELETE FROM events WHERE seq <= $seq", transaction);
+            if (delete.Parameters.Count == 0)
+            {
+                delete.Parameters.Add("$seq", SqliteType.Integer);
+            }
+            delete.Parameters[0].Value = last;
+            delete.ExecuteNonQuery();
             transaction.Commit();
             _count -= count;
             _bytes -= bytes + count * RowOverhead;

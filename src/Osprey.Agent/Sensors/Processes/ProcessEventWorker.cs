@@ -12,6 +12,7 @@ internal sealed partial class ProcessEventWorker
 {
     private const int MaxTimerWorkPerEvent = 4;
     private const uint SetIdBits = 0xC00;
+    // Also how long an event queued without a wake-up (see EventHandoff.TryAdd) waits at most.
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
     private readonly SensorContext _context;
     private readonly ProcessSensorOptions _options;
