@@ -215,24 +215,7 @@ internal sealed partial class ProcessEventWorker
     }
 
     /// <summary>The environment the first look read, redacted as the process table redacts it; empty when it was not read.</summary>
-    private List<string> CapturedEnvironment(in ConnectorEvent e)
-    {
-        var environment = SplitNul(e.CapturedEnvironment);
-        if (_redaction is not null)
-        {
-            for (var i = 0; i < environment.Count; i++)
-            {
-                var entry = environment[i];
-                var equals = entry.IndexOf('=', StringComparison.Ordinal);
-                var name = equals < 0 ? entry : entry[..equals];
-                if (_redaction.IsMatch(name))
-                {
-                    environment[i] = $"{name}={ProcessTable.Redacted}";
-                }
-            }
-        }
-        return environment;
-    }
+    private IReadOnlyList<string> CapturedEnvironment(in ConnectorEvent e) => _redaction.Apply(SplitNul(e.CapturedEnvironment));
 
     /// <summary>Whether the NUL-separated bytes are these arguments (comparing without decoding when they are ASCII).</summary>
     private static bool SameArguments(ReadOnlySpan<byte> bytes, IReadOnlyList<string> arguments)

@@ -24,12 +24,12 @@ internal sealed partial class ProcessEventWorker
     private readonly Queue<(int Pid, string UniquePid, long DueNs)> _forkAnnouncements = new();
     private readonly long _forkAnnounceDelayNs;
     private readonly CaptureBuffers _buffers;
-    private readonly System.Text.RegularExpressions.Regex? _redaction;
+    private readonly EnvironmentRedaction _redaction;
 
     public ProcessEventWorker(SensorContext context, ProcessSensorOptions options, ProcessSensorCounters counters, CaptureBuffers buffers)
     {
         _buffers = buffers;
-        _redaction = Globs.ToRegex(context.Options.EnvironmentRedaction);
+        _redaction = new EnvironmentRedaction(context.Options.EnvironmentRedaction);
         _context = context;
         _options = options;
         _counters = counters;

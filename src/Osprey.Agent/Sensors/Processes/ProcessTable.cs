@@ -56,12 +56,10 @@ public sealed record ProcessInfo
 /// </summary>
 public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, UserDirectory users, IReadOnlyList<string> environmentRedaction)
 {
-    public const string Redacted = "[redacted]";
+    public const string Redacted = EnvironmentRedaction.Redacted;
     private const int MaxEntries = 65_536;
     private readonly ConcurrentDictionary<int, ProcessInfo> _processes = new();
-    private const int MaxRedactionNames = 4096;
-    private readonly System.Text.RegularExpressions.Regex? _redaction = Globs.ToRegex(environmentRedaction);
-    private readonly ConcurrentDictionary<string, bool> _redactedNames = new(StringComparer.Ordinal);
+    private readonly EnvironmentRedaction _redaction = new(environmentRedaction);
 
     public ProcessIdentity Identity => identity;
 
@@ -188,7 +186,7 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
             Arguments = arguments,
             CommandLine = CommandLines.Join(arguments),
             Cwd = look.HasCwd ? System.Text.Encoding.UTF8.GetString(look.Cwd) : ProcFs.ReadLink(process, "cwd\0"u8),
-            Environment = Redact(look.HasEnvironment ? ProcFs.SplitNul(look.Environment) : ProcFs.ReadNulSeparated(process, "environ\0"u8)),
+            Environment = _redaction.Apply(look.HasEnvironment ? ProcFs.SplitNul(look.Environment) : ProcFs.ReadNulSeparated(process, "environ\0"u8)),
             Uid = ids.Uid,
             Euid = ids.Euid,
             Gid = ids.Gid,
@@ -224,48 +222,6 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
         }
         using var handle = process.OpenForReading("exe\0"u8);
         return handle is null ? null : hasher.TryHash(handle);
-    }
-
-    private IReadOnlyList<string> Redact(IReadOnlyList<string> environment)
-    {
-        if (_redaction is null)
-        {
-            return environment;
-        }
-        List<string>? result = null;
-        for (var i = 0; i < environment.Count; i++)
-        {
-            var entry = environment[i];
-            var equals = entry.IndexOf('=', StringComparison.Ordinal);
-            var name = equals < 0 ? entry.AsSpan() : entry.AsSpan(0, equals);
-            if (IsRedacted(name))
-            {
-                result ??= [.. environment.Take(i)];
-                result.Add($"{name}={Redacted}");
-            }
-            else
-            {
-                result?.Add(entry);
-            }
-        }
-        return result ?? environment;
-    }
-
-    /// <summary>Whether the variable's value is redacted; the answer is kept per name, since every exec repeats the same names.</summary>
-    private bool IsRedacted(ReadOnlySpan<char> name)
-    {
-        var names = _redactedNames.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (names.TryGetValue(name, out var redacted))
-        {
-            return redacted;
-        }
-        redacted = _redaction!.IsMatch(name);
-        if (_redactedNames.Count >= MaxRedactionNames)
-        {
-            _redactedNames.Clear();
-        }
-        names.TryAdd(name, redacted);
-        return redacted;
     }
 
     private static string StripDeleted(string path) =>
