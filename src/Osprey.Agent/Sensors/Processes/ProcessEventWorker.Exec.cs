@@ -59,6 +59,13 @@ internal sealed partial class ProcessEventWorker
             var arguments = SplitNul(captured);
             info = info with { Arguments = arguments, CommandLine = CommandLines.Join(arguments) };
         }
+        if (!partial && info.Executable is null && info.ExePath is { } exePath && HashGone(exePath, t?.ParentPid ?? info.ParentPid) is { } byPath)
+        {
+            // It exited between the table's read of its executable link and the hash (the first look spared the table
+            // the later reads that would have shown it gone): hashed by path, as for a process gone.
+            info = info with { Executable = byPath };
+            partial = true;
+        }
         if (partial)
         {
             Interlocked.Increment(ref _counters.PartialStartsField);
