@@ -76,6 +76,21 @@ public sealed class ProcessTableTests
     }
 
     [Fact]
+    public void Read_WithTheSameEnvironmentAgain_ReusesItsStringsAndRedactsANewOne()
+    {
+        var table = NewTable("*SECRET*");
+        ExecFirstLook Look(ReadOnlySpan<byte> environment) => new() { Environment = environment, HasEnvironment = true };
+
+        var first = table.Read(Environment.ProcessId, Look("A=1\0MY_SECRET=x\0"u8))!.Environment;
+        var again = table.Read(Environment.ProcessId, Look("A=1\0MY_SECRET=x\0"u8))!.Environment;
+        var other = table.Read(Environment.ProcessId, Look("A=2\0MY_SECRET=y\0"u8))!.Environment;
+
+        Assert.Equal(new[] { "A=1", "MY_SECRET=[redacted]" }, first);
+        Assert.Same(first, again);
+        Assert.Equal(new[] { "A=2", "MY_SECRET=[redacted]" }, other);
+    }
+
+    [Fact]
     public void Read_GivesTheIdsAndAuditIdsProcShows()
     {
         var self = NewTable().Read(Environment.ProcessId);

@@ -60,6 +60,8 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
     private const int MaxEntries = 65_536;
     private readonly ConcurrentDictionary<int, ProcessInfo> _processes = new();
     private readonly EnvironmentRedaction _redaction = new(environmentRedaction);
+    // Read and replaced whole by any thread that reads a process; a stale one is merely a miss.
+    private volatile EnvironmentBlock? _lastEnvironment;
 
     public ProcessIdentity Identity => identity;
 
@@ -186,7 +188,7 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
             Arguments = arguments,
             CommandLine = CommandLines.Join(arguments),
             Cwd = look.HasCwd ? System.Text.Encoding.UTF8.GetString(look.Cwd) : ProcFs.ReadLink(process, "cwd\0"u8),
-            Environment = _redaction.Apply(look.HasEnvironment ? ProcFs.SplitNul(look.Environment) : ProcFs.ReadNulSeparated(process, "environ\0"u8)),
+            Environment = look.HasEnvironment ? EnvironmentOf(look.Environment) : _redaction.Apply(ProcFs.ReadNulSeparated(process, "environ\0"u8)),
             Uid = ids.Uid,
             Euid = ids.Euid,
             Gid = ids.Gid,
@@ -205,6 +207,24 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
         _processes[pid] = info;
         return info;
     }
+
+    /// <summary>
+    /// The environment of NUL-separated bytes, redacted. A program started again and again by the same parent has the
+    /// same environment each time: the last block and its strings are kept and reused while the bytes are the same.
+    /// </summary>
+    private IReadOnlyList<string> EnvironmentOf(ReadOnlySpan<byte> bytes)
+    {
+        var last = _lastEnvironment;
+        if (last is not null && bytes.SequenceEqual(last.Bytes))
+        {
+            return last.Strings;
+        }
+        var strings = _redaction.Apply(ProcFs.SplitNul(bytes));
+        _lastEnvironment = new EnvironmentBlock(bytes.ToArray(), strings);
+        return strings;
+    }
+
+    private sealed record EnvironmentBlock(byte[] Bytes, IReadOnlyList<string> Strings);
 
     /// <summary>
     /// The hashes of the running image through /proc/PID/exe (the very file executed, even when its path was replaced
