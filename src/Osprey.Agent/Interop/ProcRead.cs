@@ -79,7 +79,7 @@ internal static unsafe partial class ProcRead
     /// Reads the whole file into a buffer from <see cref="ArrayPool{T}.Shared"/>, renting a larger one (and returning the old)
     /// while the file fills it, up to <paramref name="limit"/> bytes. Returns the length or -errno.
     /// </summary>
-    public static int ReadAll(ReadOnlySpan<byte> path, ref byte[] buffer, int limit)
+    public static int ReadAll(ReadOnlySpan<byte> path, ref byte[] buffer, int limit, bool generatedWhole = false)
     {
         int fd;
         fixed (byte* p = path)
@@ -92,7 +92,7 @@ internal static unsafe partial class ProcRead
         }
         try
         {
-            return ReadAll(fd, ref buffer, limit, generatedWhole: false);
+            return ReadAll(fd, ref buffer, limit, generatedWhole);
         }
         finally
         {

@@ -71,6 +71,8 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
     private bool ScanProcess(int pid, HashSet<ulong> wanted)
     {
         var found = false;
+        ProcessInfo? owner = null;
+        var ownerRead = false;
         Span<byte> path = stackalloc byte[64];
         Span<byte> target = stackalloc byte[64];
         if (!Utf8.TryWrite(path, CultureInfo.InvariantCulture, $"{ProcFs.Root}/{pid}/fd\0", out var directoryLength))
@@ -105,7 +107,13 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
                 continue;
             }
             found = true;
-            if (processes.Get(pid) is { } owner)
+            // One read of the process for all the sockets it holds.
+            if (!ownerRead)
+            {
+                owner = processes.Get(pid);
+                ownerRead = true;
+            }
+            if (owner is not null)
             {
                 Remember(inode, owner);
             }
