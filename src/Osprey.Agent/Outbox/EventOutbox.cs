@@ -158,35 +158,50 @@ public sealed partial class EventOutbox : IDisposable
     {
         lock (_lock)
         {
-            using var transaction = _db.BeginTransaction();
-            var last = (long)Math.Min(sequence, (ulong)long.MaxValue);
-            var measure = Statement("SELECT count(*), coalesce(sum(length(body)), 0) FROM events WHERE seq <= $seq", transaction);
-            if (measure.Parameters.Count == 0)
+            // The deletion commits without an fsync of its own: the next commit's fsync covers it (the WAL is one file,
+            // written in order), and if a power loss undoes it the events are sent again and the node ignores them.
+            Statement("PRAGMA synchronous = NORMAL", null).ExecuteNonQuery();
+            try
             {
-                measure.Parameters.Add("$seq", SqliteType.Integer);
+                Delete(sequence);
             }
-            measure.Parameters[0].Value = last;
-            long count, bytes;
-            using (var reader = measure.ExecuteReader())
+            finally
             {
-                reader.Read();
-                (count, bytes) = (reader.GetInt64(0), reader.GetInt64(1));
+                Statement("PRAGMA synchronous = FULL", null).ExecuteNonQuery();
             }
-            if (count == 0)
-            {
-                return;
-            }
-            var delete = Statement("DELETE FROM events WHERE seq <= $seq", transaction);
-            if (delete.Parameters.Count == 0)
-            {
-                delete.Parameters.Add("$seq", SqliteType.Integer);
-            }
-            delete.Parameters[0].Value = last;
-            delete.ExecuteNonQuery();
-            transaction.Commit();
-            _count -= count;
-            _bytes -= bytes + count * RowOverhead;
         }
+    }
+
+    private void Delete(ulong sequence)
+    {
+        using var transaction = _db.BeginTransaction();
+        var last = (long)Math.Min(sequence, (ulong)long.MaxValue);
+        var measure = Statement("SELECT count(*), coalesce(sum(length(body)), 0) FROM events WHERE seq <= $seq", transaction);
+        if (measure.Parameters.Count == 0)
+        {
+            measure.Parameters.Add("$seq", SqliteType.Integer);
+        }
+        measure.Parameters[0].Value = last;
+        long count, bytes;
+        using (var reader = measure.ExecuteReader())
+        {
+            reader.Read();
+            (count, bytes) = (reader.GetInt64(0), reader.GetInt64(1));
+        }
+        if (count == 0)
+        {
+            return;
+        }
+        var delete = Statement("DELETE FROM events WHERE seq <= $seq", transaction);
+        if (delete.Parameters.Count == 0)
+        {
+            delete.Parameters.Add("$seq", SqliteType.Integer);
+        }
+        delete.Parameters[0].Value = last;
+        delete.ExecuteNonQuery();
+        transaction.Commit();
+        _count -= count;
+        _bytes -= bytes + count * RowOverhead;
     }
 
     /// <summary>The sequence number of the newest stored event, without a query (the sender reads it on every wake-up).</summary>

@@ -162,8 +162,6 @@ public static class ProcFs
     /// <summary>The argument vector (/proc/PID/cmdline split at NUL); empty for kernel threads.</summary>
     public static IReadOnlyList<string> ReadArguments(int pid) => ReadNulSeparated(pid, "cmdline"u8);
 
-    public static IReadOnlyList<string> ReadEnvironment(int pid) => ReadNulSeparated(pid, "environ"u8);
-
     /// <summary>A NUL-separated file (cmdline, environ) through an open process directory.</summary>
     internal static List<string> ReadNulSeparated(in ProcessDirectory process, ReadOnlySpan<byte> nulTerminatedName)
     {
@@ -231,14 +229,6 @@ public static class ProcFs
         }
     }
 
-    /// <summary>The audit login UID (/proc/PID/loginuid); null when unset (4294967295).</summary>
-    public static uint? ReadLoginUid(int pid) =>
-        ReadText($"{Root}/{pid}/loginuid") is { } text && uint.TryParse(text.Trim(), CultureInfo.InvariantCulture, out var id) && id != uint.MaxValue ? id : null;
-
-    /// <summary>The audit session ID (/proc/PID/sessionid); null when unset.</summary>
-    public static uint? ReadAuditSession(int pid) =>
-        ReadText($"{Root}/{pid}/sessionid") is { } text && uint.TryParse(text.Trim(), CultureInfo.InvariantCulture, out var id) && id != uint.MaxValue ? id : null;
-
     /// <summary>Every numeric entry of /proc.</summary>
     public static IEnumerable<int> ListPids()
     {
@@ -248,50 +238,6 @@ public static class ProcFs
             {
                 yield return pid;
             }
-        }
-    }
-
-    internal static string? ReadText(string path)
-    {
-        var bytes = ReadBytes(path);
-        return bytes.Length == 0 ? null : Encoding.UTF8.GetString(bytes);
-    }
-
-    /// <summary>Reads a /proc file (their reported size is 0, so read until end); empty when it cannot be read.</summary>
-    internal static byte[] ReadBytes(string path, int limit = 1 << 20)
-    {
-        // Every exec reads several of these: a pooled scratch buffer and a bare handle keep the garbage (and so the
-        // collections that pause the connector reader) down to the result itself.
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        try
-        {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var length = 0;
-            int read;
-            while ((read = RandomAccess.Read(handle, buffer.AsSpan(length), length)) > 0)
-            {
-                length += read;
-                if (length == buffer.Length)
-                {
-                    if (length >= limit)
-                    {
-                        break;
-                    }
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-            }
-            return buffer.AsSpan(0, Math.Min(length, limit)).ToArray();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
