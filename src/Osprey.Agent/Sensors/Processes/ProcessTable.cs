@@ -58,8 +58,10 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
 {
     public const string Redacted = EnvironmentRedaction.Redacted;
     private const int MaxEntries = 65_536;
+    private const int BoundCheckInterval = 256;
     private readonly ConcurrentDictionary<int, ProcessInfo> _processes = new();
     private readonly EnvironmentRedaction _redaction = new(environmentRedaction);
+    private long _reads;
     // Read and replaced whole by any thread that reads a process; a stale one is merely a miss.
     private volatile EnvironmentBlock? _lastEnvironment;
 
@@ -199,7 +201,8 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
             TtyNumber = stat.TtyNumber,
             Executable = hashes,
         };
-        if (_processes.Count >= MaxEntries)
+        // ConcurrentDictionary counts under every one of its locks: check the bound every so many reads, not on each.
+        if ((Interlocked.Increment(ref _reads) & (BoundCheckInterval - 1)) == 0 && _processes.Count >= MaxEntries)
         {
             // Exits were missed (the rescan after a loss prunes them); never grow without bound.
             _processes.Clear();
