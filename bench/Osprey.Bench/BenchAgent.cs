@@ -10,6 +10,8 @@ namespace Osprey.Bench;
 /// </summary>
 public static class BenchAgent
 {
+    private static readonly TimeSpan QuietLimit = TimeSpan.FromSeconds(30);
+
     /// <summary>Enrolls a new agent with <paramref name="settingsJson"/> (agent.json keys) and starts it.</summary>
     public static async Task<AgentProcess> StartAsync(NodeProcess node, string token, string settingsJson, CancellationToken cancellationToken)
     {
@@ -55,21 +57,29 @@ public static class BenchAgent
             TimeSpan.FromSeconds(60), cancellationToken);
 
     /// <summary>
-    /// Waits until the node has acknowledged every event the agent stored and no new one was stored for
-    /// <paramref name="quiet"/> (events still in a sensor's hands, such as a file create held for its hash, are stored by then).
+    /// Waits until no new event was stored for <paramref name="quiet"/> (events still in a sensor's hands, such as a file
+    /// create held for its hash, are stored by then) or for at most <see cref="QuietLimit"/>, then until the node has
+    /// acknowledged every event stored up to that point. On a shared host other people's activity may never let the
+    /// agent fall quiet; what it stores after the limit is not waited for.
     /// </summary>
-    public static Task<JsonElement> WaitUntilDeliveredAsync(this AgentProcess agent, TimeSpan quiet, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<JsonElement> WaitUntilDeliveredAsync(this AgentProcess agent, TimeSpan quiet, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ulong previous = ulong.MaxValue;
-        var since = Stopwatch.GetTimestamp();
-        return agent.WaitForStatusFileAsync(s =>
+        var previous = ulong.MaxValue;
+        var start = Stopwatch.GetTimestamp();
+        var since = start;
+        while (true)
         {
-            var last = s.GetProperty("lastSequence").GetUInt64();
+            var last = agent.ReadStatusFile() is { } status ? status.GetProperty("lastSequence").GetUInt64() : 0;
             if (last != previous)
             {
                 (previous, since) = (last, Stopwatch.GetTimestamp());
             }
-            return s.GetProperty("ackedSequence").GetUInt64() == last && Stopwatch.GetElapsedTime(since) >= quiet;
-        }, timeout, cancellationToken);
+            if (Stopwatch.GetElapsedTime(since) >= quiet || Stopwatch.GetElapsedTime(start) >= QuietLimit)
+            {
+                break;
+            }
+            await Task.Delay(250, cancellationToken);
+        }
+        return await agent.WaitForStatusFileAsync(s => s.GetProperty("ackedSequence").GetUInt64() >= previous, timeout, cancellationToken);
     }
 }

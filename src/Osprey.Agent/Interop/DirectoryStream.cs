@@ -70,7 +70,13 @@ internal sealed partial class DirectoryStream : SafeHandle
         return true;
     }
 
+    /// <summary>The directory's own descriptor, for *at() calls on its entries; valid while the stream is open.</summary>
+    public int Descriptor => DirFdNative(handle);
+
     protected override bool ReleaseHandle() => CloseDirNative(handle) == 0;
+
+    [LibraryImport("libc", EntryPoint = "dirfd", SetLastError = true)]
+    private static partial int DirFdNative(IntPtr dir);
 
     [LibraryImport("libc", EntryPoint = "opendir", SetLastError = true)]
     private static unsafe partial IntPtr OpenDirNative(byte* path);

@@ -14,6 +14,9 @@ internal static partial class Libc
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int StatxNative(int dirfd, string path, int flags, uint mask, out StatxBuffer buffer);
 
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static unsafe partial int StatxNative(int dirfd, byte* path, int flags, uint mask, out StatxBuffer buffer);
+
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();
 
@@ -49,6 +52,17 @@ internal static partial class Libc
         }
         while (errno == Errno.EINTR);
         return rc == 0;
+    }
+
+    /// <summary>Status of a NUL-terminated path relative to an open directory; null with the errno when it fails.</summary>
+    public static unsafe FileStatus? StatAt(int directory, ReadOnlySpan<byte> nulTerminatedPath, bool followLinks, out int errno)
+    {
+        fixed (byte* path = nulTerminatedPath)
+        {
+            var rc = StatxNative(directory, path, followLinks ? 0 : AtSymlinkNoFollow, StatxBasicStatsAndBirthTime, out var buffer);
+            errno = rc == 0 ? 0 : Marshal.GetLastPInvokeError();
+            return rc == 0 ? FileStatus.From(buffer) : null;
+        }
     }
 
     /// <summary>Status of an open file descriptor.</summary>
@@ -137,9 +151,16 @@ public sealed record FileStatus(
 
     private static readonly (uint Bit, string Name)[] ModeAttributes = [(0x800, "setuid"), (0x400, "setgid"), (0x200, "sticky")];
 
-    private static List<string> AttributeNames(ulong attributes, uint mode) =>
-    [
-        .. StatxAttributes.Where(a => (attributes & a.Bit) != 0).Select(a => a.Name),
-        .. ModeAttributes.Where(a => (mode & a.Bit) != 0).Select(a => a.Name),
-    ];
+    private const ulong StatxAttributeBits = 0x4 | 0x10 | 0x20 | 0x40 | 0x800 | 0x100000;
+    private const uint ModeAttributeBits = 0x800 | 0x400 | 0x200;
+
+    // Every stat builds one: most files have none of these, and they share the empty list.
+    private static IReadOnlyList<string> AttributeNames(ulong attributes, uint mode) =>
+        (attributes & StatxAttributeBits) == 0 && (mode & ModeAttributeBits) == 0
+            ? []
+            :
+            [
+                .. StatxAttributes.Where(a => (attributes & a.Bit) != 0).Select(a => a.Name),
+                .. ModeAttributes.Where(a => (mode & a.Bit) != 0).Select(a => a.Name),
+            ];
 }

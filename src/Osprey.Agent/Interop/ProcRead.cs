@@ -26,7 +26,7 @@ internal static unsafe partial class ProcRead
     private static partial nint ReadLinkNative(byte* path, byte* buffer, nuint size);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
+    internal static partial int Close(int fd);
 
     /// <summary>Writes "/proc/PID/LEAF" and a terminating NUL; returns the length including the NUL.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -49,9 +49,12 @@ internal static unsafe partial class ProcRead
         return length;
     }
 
-    /// <summary>Reads from the start of the file until end of file or until the buffer is full; -errno when it cannot be opened or read.</summary>
+    /// <summary>
+    /// Reads from the start of the file until end of file or until the buffer is full (with <paramref name="generatedWhole"/>,
+    /// until the first short read: see <see cref="ReadAll(int, ref byte[], int, bool)"/>); -errno when it cannot be opened or read.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static int ReadFile(ReadOnlySpan<byte> path, Span<byte> buffer)
+    public static int ReadFile(ReadOnlySpan<byte> path, Span<byte> buffer, bool generatedWhole = false)
     {
         int fd;
         fixed (byte* p = path)
@@ -64,7 +67,7 @@ internal static unsafe partial class ProcRead
         }
         try
         {
-            return ReadToEnd(fd, buffer);
+            return ReadToEnd(fd, buffer, generatedWhole);
         }
         finally
         {
@@ -76,7 +79,7 @@ internal static unsafe partial class ProcRead
     /// Reads the whole file into a buffer from <see cref="ArrayPool{T}.Shared"/>, renting a larger one (and returning the old)
     /// while the file fills it, up to <paramref name="limit"/> bytes. Returns the length or -errno.
     /// </summary>
-    public static int ReadAll(ReadOnlySpan<byte> path, ref byte[] buffer, int limit)
+    public static int ReadAll(ReadOnlySpan<byte> path, ref byte[] buffer, int limit, bool generatedWhole = false)
     {
         int fd;
         fixed (byte* p = path)
@@ -89,28 +92,38 @@ internal static unsafe partial class ProcRead
         }
         try
         {
-            var length = 0;
-            while (true)
-            {
-                var read = ReadToEnd(fd, buffer.AsSpan(length));
-                if (read < 0)
-                {
-                    return read;
-                }
-                length += read;
-                if (length < buffer.Length || buffer.Length >= limit)
-                {
-                    return Math.Min(length, limit);
-                }
-                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit));
-                buffer.AsSpan(0, length).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = larger;
-            }
+            return ReadAll(fd, ref buffer, limit, generatedWhole);
         }
         finally
         {
             Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReadAll(ReadOnlySpan{byte}, ref byte[], int)"/> on an open descriptor. With <paramref name="generatedWhole"/>
+    /// a read that does not fill the buffer ends the file: /proc files the kernel formats whole on the first read
+    /// (stat, status, loginuid) need no second read to see the end.
+    /// </summary>
+    internal static int ReadAll(int fd, ref byte[] buffer, int limit, bool generatedWhole)
+    {
+        var length = 0;
+        while (true)
+        {
+            var read = ReadToEnd(fd, buffer.AsSpan(length), generatedWhole);
+            if (read < 0)
+            {
+                return read;
+            }
+            length += read;
+            if (length < buffer.Length || buffer.Length >= limit)
+            {
+                return Math.Min(length, limit);
+            }
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit));
+            buffer.AsSpan(0, length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = larger;
         }
     }
 
@@ -144,8 +157,9 @@ internal static unsafe partial class ProcRead
         }
     }
 
+    /// <summary>Reads until end of file or a full buffer (with <paramref name="generatedWhole"/>, until the first short read); -errno when nothing could be read.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int ReadToEnd(int fd, Span<byte> buffer)
+    internal static int ReadToEnd(int fd, Span<byte> buffer, bool generatedWhole = false)
     {
         var length = 0;
         fixed (byte* b = buffer)
@@ -155,6 +169,11 @@ internal static unsafe partial class ProcRead
                 var read = ReadNative(fd, b + length, (nuint)(buffer.Length - length));
                 if (read == 0)
                 {
+                    break;
+                }
+                if (read > 0 && generatedWhole && read < buffer.Length - length)
+                {
+                    length += (int)read;
                     break;
                 }
                 if (read < 0)

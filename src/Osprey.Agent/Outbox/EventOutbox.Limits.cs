@@ -41,7 +41,9 @@ public sealed partial class EventOutbox
         }
     }
 
-    private long HeadTimeUs() => _count == 0 ? long.MaxValue : Scalar("SELECT time_us FROM events ORDER BY seq LIMIT 1");
+    private long HeadTimeUs() => _count == 0
+        ? long.MaxValue
+        : Convert.ToInt64(Statement("SELECT time_us FROM events ORDER BY seq LIMIT 1", null).ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The runs to drop, oldest first, to get under <paramref name="targetBytes"/> and the age cutoff.</summary>
     private List<DroppedRun> Walk(long cutoffUs, long targetBytes, bool includeKept)

@@ -21,6 +21,7 @@ public sealed partial class EventOutbox : IDisposable
 
     private readonly SqliteConnection _db;
     private readonly Lock _lock = new();
+    private readonly Dictionary<string, SqliteCommand> _statements = new(StringComparer.Ordinal);
     private readonly OutboxLimits _limits;
     private readonly TimeProvider _time;
     private ulong _lastSequence;
@@ -99,13 +100,15 @@ public sealed partial class EventOutbox : IDisposable
             long added = 0;
             using (var transaction = _db.BeginTransaction())
             {
-                using var insert = _db.CreateCommand();
-                insert.Transaction = transaction;
-                insert.CommandText = "INSERT INTO events (seq, time_us, priority, body) VALUES ($seq, $time, $priority, $body)";
-                var seq = insert.Parameters.Add("$seq", SqliteType.Integer);
-                var time = insert.Parameters.Add("$time", SqliteType.Integer);
-                var priority = insert.Parameters.Add("$priority", SqliteType.Integer);
-                var body = insert.Parameters.Add("$body", SqliteType.Blob);
+                var insert = Statement("INSERT INTO events (seq, time_us, priority, body) VALUES ($seq, $time, $priority, $body)", transaction);
+                if (insert.Parameters.Count == 0)
+                {
+                    insert.Parameters.Add("$seq", SqliteType.Integer);
+                    insert.Parameters.Add("$time", SqliteType.Integer);
+                    insert.Parameters.Add("$priority", SqliteType.Integer);
+                    insert.Parameters.Add("$body", SqliteType.Blob);
+                }
+                var (seq, time, priority, body) = (insert.Parameters[0], insert.Parameters[1], insert.Parameters[2], insert.Parameters[3]);
                 foreach (var e in events)
                 {
                     e.Sequence = ++next;
@@ -132,10 +135,14 @@ public sealed partial class EventOutbox : IDisposable
     {
         lock (_lock)
         {
-            using var command = _db.CreateCommand();
-            command.CommandText = "SELECT seq, body FROM events WHERE seq > $after ORDER BY seq LIMIT $max";
-            command.Parameters.AddWithValue("$after", (long)afterSequence);
-            command.Parameters.AddWithValue("$max", max);
+            var command = Statement("SELECT seq, body FROM events WHERE seq > $after ORDER BY seq LIMIT $max", null);
+            if (command.Parameters.Count == 0)
+            {
+                command.Parameters.Add("$after", SqliteType.Integer);
+                command.Parameters.Add("$max", SqliteType.Integer);
+            }
+            command.Parameters[0].Value = (long)afterSequence;
+            command.Parameters[1].Value = max;
             using var reader = command.ExecuteReader();
             var entries = new List<OutboxEntry>();
             while (reader.Read())
@@ -151,26 +158,61 @@ public sealed partial class EventOutbox : IDisposable
     {
         lock (_lock)
         {
-            using var transaction = _db.BeginTransaction();
-            using var command = _db.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "SELECT count(*), coalesce(sum(length(body)), 0) FROM events WHERE seq <= $seq";
-            command.Parameters.AddWithValue("$seq", (long)Math.Min(sequence, (ulong)long.MaxValue));
-            long count, bytes;
-            using (var reader = command.ExecuteReader())
+            // The deletion commits without an fsync of its own: the next commit's fsync covers it (the WAL is one file,
+            // written in order), and if a power loss undoes it the events are sent again and the node ignores them.
+            Statement("PRAGMA synchronous = NORMAL", null).ExecuteNonQuery();
+            try
             {
-                reader.Read();
-                (count, bytes) = (reader.GetInt64(0), reader.GetInt64(1));
+                Delete(sequence);
             }
-            if (count == 0)
+            finally
             {
-                return;
+                Statement("PRAGMA synchronous = FULL", null).ExecuteNonQuery();
             }
-            command.CommandText = "DELETE FROM events WHERE seq <= $seq";
-            command.ExecuteNonQuery();
-            transaction.Commit();
-            _count -= count;
-            _bytes -= bytes + count * RowOverhead;
+        }
+    }
+
+    private void Delete(ulong sequence)
+    {
+        using var transaction = _db.BeginTransaction();
+        var last = (long)Math.Min(sequence, (ulong)long.MaxValue);
+        var measure = Statement("SELECT count(*), coalesce(sum(length(body)), 0) FROM events WHERE seq <= $seq", transaction);
+        if (measure.Parameters.Count == 0)
+        {
+            measure.Parameters.Add("$seq", SqliteType.Integer);
+        }
+        measure.Parameters[0].Value = last;
+        long count, bytes;
+        using (var reader = measure.ExecuteReader())
+        {
+            reader.Read();
+            (count, bytes) = (reader.GetInt64(0), reader.GetInt64(1));
+        }
+        if (count == 0)
+        {
+            return;
+        }
+        var delete = Statement("DELETE FROM events WHERE seq <= $seq", transaction);
+        if (delete.Parameters.Count == 0)
+        {
+            delete.Parameters.Add("$seq", SqliteType.Integer);
+        }
+        delete.Parameters[0].Value = last;
+        delete.ExecuteNonQuery();
+        transaction.Commit();
+        _count -= count;
+        _bytes -= bytes + count * RowOverhead;
+    }
+
+    /// <summary>The sequence number of the newest stored event, without a query (the sender reads it on every wake-up).</summary>
+    public ulong LastSequence
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastSequence;
+            }
         }
     }
 
@@ -189,12 +231,31 @@ public sealed partial class EventOutbox : IDisposable
 
     private void SetMeta(string key, long value, SqliteTransaction transaction)
     {
-        using var command = _db.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "UPDATE meta SET value = $value WHERE key = $key";
-        command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$value", value);
+        var command = Statement("UPDATE meta SET value = $value WHERE key = $key", transaction);
+        if (command.Parameters.Count == 0)
+        {
+            command.Parameters.Add("$key", SqliteType.Text);
+            command.Parameters.Add("$value", SqliteType.Integer);
+        }
+        command.Parameters[0].Value = key;
+        command.Parameters[1].Value = value;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// A command kept for the outbox's life, so its statement is prepared once: every commit runs the same few, and
+    /// preparing them again each time was most of a small commit's work. Used under the lock.
+    /// </summary>
+    private SqliteCommand Statement(string sql, SqliteTransaction? transaction)
+    {
+        if (!_statements.TryGetValue(sql, out var command))
+        {
+            command = _db.CreateCommand();
+            command.CommandText = sql;
+            _statements[sql] = command;
+        }
+        command.Transaction = transaction;
+        return command;
     }
 
     private long Scalar(string sql)
@@ -211,7 +272,14 @@ public sealed partial class EventOutbox : IDisposable
         command.ExecuteNonQuery();
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        foreach (var command in _statements.Values)
+        {
+            command.Dispose();
+        }
+        _db.Dispose();
+    }
 }
 
 /// <summary>What the outbox holds: events waiting, their size, the oldest one's time, and drop totals.</summary>

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace Osprey.Agent.Sensors;
 
-/// <summary>Shell-style patterns (* and ?) as one case-insensitive regular expression.</summary>
+/// <summary>Shell-style patterns (* and ?) as one case-insensitive regular expression, matched in linear time.</summary>
 public static class Globs
 {
     public static Regex? ToRegex(IReadOnlyList<string> patterns)
@@ -30,6 +30,8 @@ public static class Globs
             }
         }
         builder.Append(")$");
-        return new Regex(builder.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromMilliseconds(100));
+        // Linear-time matching, so no timeout is needed: a timeout fires on a thread that was merely preempted (an exec
+        // storm on a busy host), and its exception stopped the process sensor's enrichment thread.
+        return new Regex(builder.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, Regex.InfiniteMatchTimeout);
     }
 }

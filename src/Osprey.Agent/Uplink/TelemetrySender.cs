@@ -17,14 +17,20 @@ public sealed partial class TelemetrySender(
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(60);
     private readonly SemaphoreSlim _signal = new(0, 1);
     private ulong _sentUpTo;
+    // The outbox's last sequence from which a Notify wakes the sender.
+    private ulong _wakeAt = 1;
 
     /// <summary>Highest sequence the node has acknowledged.</summary>
     public ulong AckedSequence { get; private set; }
 
-    /// <summary>Tells the sender events were appended (it may be waiting for a full batch).</summary>
+    /// <summary>
+    /// Tells the sender events were appended. It is woken only when that can change its decision: the first event after
+    /// an empty outbox, or a full batch; otherwise its own batch interval sends them (a wake-up per commit was most of
+    /// its work under steady load).
+    /// </summary>
     public void Notify()
     {
-        if (_signal.CurrentCount == 0)
+        if (outbox.LastSequence >= Volatile.Read(ref _wakeAt) && _signal.CurrentCount == 0)
         {
             try
             {
@@ -42,18 +48,25 @@ public sealed partial class TelemetrySender(
         var lastSend = time.GetUtcNow();
         while (!cancellationToken.IsCancellationRequested)
         {
-            var waiting = outbox.Statistics().LastSequence - _sentUpTo;
+            var last = outbox.LastSequence;
+            var waiting = last - _sentUpTo;
             var due = lastSend + interval;
             var now = time.GetUtcNow();
             if (waiting == 0 || (waiting < (ulong)batchMaxEvents && now < due))
             {
+                Volatile.Write(ref _wakeAt, _sentUpTo + (waiting == 0 ? 1 : (ulong)batchMaxEvents));
+                if (outbox.LastSequence != last)
+                {
+                    // Appended before the threshold was set: that Notify may have been skipped.
+                    continue;
+                }
                 await WaitAsync(waiting == 0 ? interval : due - now, cancellationToken).ConfigureAwait(false);
                 continue;
             }
             var entries = outbox.Read(_sentUpTo, batchSize);
             if (entries.Count == 0)
             {
-                _sentUpTo = outbox.Statistics().LastSequence;
+                _sentUpTo = outbox.LastSequence;
                 continue;
             }
             try

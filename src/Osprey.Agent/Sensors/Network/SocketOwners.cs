@@ -7,7 +7,8 @@ namespace Osprey.Agent.Sensors.Network;
 
 /// <summary>
 /// Finds the process holding a socket by its inode: /proc/PID/fd/N links read "socket:[INODE]". Reading every
-/// descriptor of every process is costly, so a lookup first tries the processes that owned recent sockets, then
+/// descriptor of every process is costly, so a lookup first tries the processes that owned recent sockets (most
+/// recent first), then
 /// (when the caller allows it) every process, several inodes at once, stopping when all are found. Found owners
 /// are cached by inode, at most <c>capacity</c> of them.
 /// </summary>
@@ -16,7 +17,6 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
     private const int RecentCount = 16;
     private readonly Dictionary<ulong, ProcessInfo> _owners = [];
     private readonly int[] _recent = new int[RecentCount];
-    private int _recentNext;
 
     /// <summary>Full scans of /proc done so far.</summary>
     public long FullScans { get; private set; }
@@ -42,7 +42,11 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
         {
             return;
         }
-        foreach (var pid in _recent)
+        // Most recently found owner first: the process that opened the last sockets usually opened these too, and
+        // every process read before it costs a readlink per descriptor. The order is fixed before the scan moves it.
+        Span<int> recent = stackalloc int[RecentCount];
+        _recent.CopyTo(recent);
+        foreach (var pid in recent)
         {
             if (pid > 0 && ScanProcess(pid, wanted) && wanted.Count == 0)
             {
@@ -56,7 +60,7 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
         FullScans++;
         foreach (var pid in ListPids())
         {
-            if (Array.IndexOf(_recent, pid) < 0 && ScanProcess(pid, wanted) && wanted.Count == 0)
+            if (recent.IndexOf(pid) < 0 && ScanProcess(pid, wanted) && wanted.Count == 0)
             {
                 return;
             }
@@ -67,6 +71,8 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
     private bool ScanProcess(int pid, HashSet<ulong> wanted)
     {
         var found = false;
+        ProcessInfo? owner = null;
+        var ownerRead = false;
         Span<byte> path = stackalloc byte[64];
         Span<byte> target = stackalloc byte[64];
         if (!Utf8.TryWrite(path, CultureInfo.InvariantCulture, $"{ProcFs.Root}/{pid}/fd\0", out var directoryLength))
@@ -79,17 +85,18 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
         {
             return false;
         }
-        // "/proc/PID/fd/" then the descriptor's name.
-        path[directoryLength - 1] = (byte)'/';
+        // Each link is read relative to the open fd directory: one path component to resolve instead of four.
+        var directory = descriptors.Descriptor;
+        Span<byte> entry = stackalloc byte[16];
         while (descriptors.TryRead(out var name))
         {
-            if (name.IsEmpty || name[0] == (byte)'.' || directoryLength + name.Length + 1 > path.Length)
+            if (name.IsEmpty || name[0] == (byte)'.' || name.Length + 1 > entry.Length)
             {
                 continue;
             }
-            name.CopyTo(path[directoryLength..]);
-            path[directoryLength + name.Length] = 0;
-            var length = SymbolicLink.Read(path, target);
+            name.CopyTo(entry);
+            entry[name.Length] = 0;
+            var length = SymbolicLink.ReadAt(directory, entry[..(name.Length + 1)], target);
             if (length == -Errno.EACCES)
             {
                 // Every descriptor of this process is hidden from us (another user namespace's init, say).
@@ -100,7 +107,13 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
                 continue;
             }
             found = true;
-            if (processes.Get(pid) is { } owner)
+            // One read of the process for all the sockets it holds.
+            if (!ownerRead)
+            {
+                owner = processes.Get(pid);
+                ownerRead = true;
+            }
+            if (owner is not null)
             {
                 Remember(inode, owner);
             }
@@ -109,12 +122,19 @@ internal sealed class SocketOwners(ProcessTable processes, int capacity)
                 break;
             }
         }
-        if (found && Array.IndexOf(_recent, pid) < 0)
+        if (found)
         {
-            _recent[_recentNext] = pid;
-            _recentNext = (_recentNext + 1) % RecentCount;
+            Promote(pid);
         }
         return found;
+    }
+
+    /// <summary>Moves the process to the front of the recent owners (the least recent one drops out when it is new).</summary>
+    private void Promote(int pid)
+    {
+        var at = Array.IndexOf(_recent, pid);
+        Array.Copy(_recent, 0, _recent, 1, at < 0 ? RecentCount - 1 : at);
+        _recent[0] = pid;
     }
 
     /// <summary>Every process ID in /proc, read without a stat per entry.</summary>

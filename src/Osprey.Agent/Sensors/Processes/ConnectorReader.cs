@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Osprey.Agent.Interop;
 
 namespace Osprey.Agent.Sensors.Processes;
@@ -26,8 +27,9 @@ internal sealed class ConnectorReader
     private readonly ExecCapture? _execCapture;
     private readonly byte[] _record;
     private readonly TaskCompletionSource<int> _ack = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    // Start ticks read at fork, so an exec or exit of a process that is already gone still has its UniquePID.
-    private readonly Dictionary<int, long> _startTicks = [];
+    // Start ticks read at fork, so an exec or exit of a process that is already gone still has its UniquePID, and
+    // whether it executed since.
+    private readonly Dictionary<int, (long Ticks, bool Executed)> _startTicks = [];
     private long[] _lastSequence = [];
     private long _overflowsNotMatched;
 
@@ -186,6 +188,8 @@ internal sealed class ConnectorReader
         }
         ReadStat(childPid, out var ticks, out var flags);
         Remember(childPid, ticks);
+        // Nothing about a fork is urgent for the worker (its announcement is a second away): it is taken with the
+        // exec or exit that follows.
         Enqueue(new ConnectorEvent
         {
             Kind = ConnectorEventKind.Fork,
@@ -194,7 +198,7 @@ internal sealed class ConnectorReader
             StartTicks = ticks,
             TimestampNs = timestamp,
             KernelThread = (flags & StatSpan.KernelThreadFlag) != 0,
-        }, cancellationToken);
+        }, cancellationToken, wake: false);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -202,10 +206,17 @@ internal sealed class ConnectorReader
     {
         var pid = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
         var capture = Capture(pid, out var arguments, out var exe, out var cwd, out var environment);
-        if (!_startTicks.TryGetValue(pid, out var ticks))
+        ref var started = ref CollectionsMarshal.GetValueRefOrNullRef(_startTicks, pid);
+        long ticks;
+        if (Unsafe.IsNullRef(ref started))
         {
             ReadStat(pid, out ticks, out _);
-            Remember(pid, ticks);
+            Remember(pid, ticks, executed: true);
+        }
+        else
+        {
+            ticks = started.Ticks;
+            started.Executed = true;
         }
         var e = new ConnectorEvent
         {
@@ -373,11 +384,19 @@ internal sealed class ConnectorReader
         {
             return; // a thread
         }
-        if (!_startTicks.Remove(pid, out var ticks))
+        var executed = false;
+        long ticks;
+        if (_startTicks.Remove(pid, out var started))
+        {
+            (ticks, executed) = started;
+        }
+        else
         {
             // Not seen since the sensor started; until its parent reaps it, /proc still has it.
             ReadStat(pid, out ticks, out _);
         }
+        // The exit of a process that executed needs no /proc read, so the worker need not wake for it; one that only
+        // forked is announced at its exit from a read of /proc, which must come before its parent reaps it.
         Enqueue(new ConnectorEvent
         {
             Kind = ConnectorEventKind.Exit,
@@ -386,7 +405,7 @@ internal sealed class ConnectorReader
             StartTicks = ticks,
             TimestampNs = timestamp,
             ExitStatus = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]),
-        }, cancellationToken);
+        }, cancellationToken, wake: !executed);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -439,7 +458,7 @@ internal sealed class ConnectorReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Remember(int pid, long ticks)
+    private void Remember(int pid, long ticks, bool executed = false)
     {
         if (ticks < 0)
         {
@@ -450,7 +469,7 @@ internal sealed class ConnectorReader
             // Exits were missed; the exit path falls back to reading /proc, so forgetting costs only that read.
             _startTicks.Clear();
         }
-        _startTicks[pid] = ticks;
+        _startTicks[pid] = (ticks, executed);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -468,9 +487,13 @@ internal sealed class ConnectorReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Enqueue(in ConnectorEvent e, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hands an event to the worker. Without <paramref name="wake"/> a sleeping worker is not woken for it: it is taken
+    /// with the next event that wakes it, or at the worker's next timer (see <see cref="EventHandoff.TryAdd"/>).
+    /// </summary>
+    private void Enqueue(in ConnectorEvent e, CancellationToken cancellationToken, bool wake = true)
     {
-        if (_queue.TryAdd(e))
+        if (_queue.TryAdd(e, wake))
         {
             return;
         }

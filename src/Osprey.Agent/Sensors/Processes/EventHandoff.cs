@@ -11,6 +11,9 @@ namespace Osprey.Agent.Sensors.Processes;
 /// </summary>
 internal sealed class EventHandoff : IDisposable
 {
+    /// <summary>Items queued without a wake-up still wake the consumer once this many are waiting.</summary>
+    public const int LazyWakeCount = 64;
+
     private readonly ConcurrentQueue<ConnectorEvent> _items = new();
     private readonly WakeupEvent _wakeup = WakeupEvent.Create();
     private readonly int _capacity;
@@ -25,18 +28,23 @@ internal sealed class EventHandoff : IDisposable
     /// <summary>True once the producer stopped and everything it queued was taken.</summary>
     public bool IsCompleted => _completed && _items.IsEmpty;
 
-    /// <summary>Queues without waiting; false when full.</summary>
+    /// <summary>
+    /// Queues without waiting; false when full. Without <paramref name="wake"/> a sleeping consumer is left asleep: the
+    /// item waits for the next item that wakes it or for the consumer's own timeout, unless
+    /// <see cref="LazyWakeCount"/> items are waiting.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public bool TryAdd(in ConnectorEvent item)
+    public bool TryAdd(in ConnectorEvent item, bool wake = true)
     {
-        if (Interlocked.Increment(ref _count) > _capacity)
+        var count = Interlocked.Increment(ref _count);
+        if (count > _capacity)
         {
             Interlocked.Decrement(ref _count);
             return false;
         }
         _items.Enqueue(item);
         // Full fence after the enqueue, paired with the consumer's fence before its last look.
-        if (Interlocked.CompareExchange(ref _consumerSleeping, 0, 1) == 1)
+        if ((wake || count >= LazyWakeCount) && Interlocked.CompareExchange(ref _consumerSleeping, 0, 1) == 1)
         {
             _wakeup.Signal();
         }

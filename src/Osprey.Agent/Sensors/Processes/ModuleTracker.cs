@@ -58,6 +58,12 @@ internal sealed class ModuleTracker
     /// <summary>The earliest time (monotonic ns) at which a read can be done: work is due and the rate limit allows it.</summary>
     public long NextDueNs(long nowNs)
     {
+        // Follow-ups of processes that exited are dropped when they come due anyway; dropping them now spares the
+        // caller a wake-up for each (most execs on a busy host are short-lived).
+        while (_followUps.TryPeek(out var head, out _) && !_states.ContainsKey(head))
+        {
+            _followUps.Dequeue();
+        }
         var rate = _options.ModuleScansPerSecond;
         var tokens = Math.Min(rate, _tokens + (nowNs - _refilledNs) * (double)rate / 1_000_000_000);
         var allowed = tokens >= 1 ? nowNs : nowNs + (long)((1 - tokens) * 1_000_000_000 / rate) + 1;

@@ -36,7 +36,15 @@ public static class ProcFs
         // Read on every exec and every table lookup: parsed from a stack buffer, so only the record and comm are allocated.
         Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
         Span<byte> stat = stackalloc byte[StatCapacity];
-        var length = ProcRead.ReadFile(path[..ProcRead.FormatPath(path, pid, "stat"u8)], stat);
+        var length = ProcRead.ReadFile(path[..ProcRead.FormatPath(path, pid, "stat"u8)], stat, generatedWhole: true);
+        return length <= 0 ? null : ParseStat(stat[..length]);
+    }
+
+    /// <summary>/proc/PID/stat through an open process directory.</summary>
+    internal static ProcStat? ReadStat(in ProcessDirectory process)
+    {
+        Span<byte> stat = stackalloc byte[StatCapacity];
+        var length = process.ReadFile("stat\0"u8, stat, generatedWhole: true);
         return length <= 0 ? null : ParseStat(stat[..length]);
     }
 
@@ -95,32 +103,48 @@ public static class ProcFs
         try
         {
             var length = ProcRead.ReadAll(path[..ProcRead.FormatPath(path, pid, "status"u8)], ref buffer, 1 << 20);
-            if (length <= 0)
-            {
-                return null;
-            }
-            var text = buffer.AsSpan(0, length);
-            (uint Real, uint Effective)? uids = null, gids = null;
-            while (!text.IsEmpty)
-            {
-                var end = text.IndexOf((byte)'\n');
-                var line = end < 0 ? text : text[..end];
-                if (line.StartsWith("Uid:"u8))
-                {
-                    uids = Ids(line[4..]);
-                }
-                else if (line.StartsWith("Gid:"u8))
-                {
-                    gids = Ids(line[4..]);
-                }
-                text = end < 0 ? [] : text[(end + 1)..];
-            }
-            return uids is { } u && gids is { } g ? (u.Real, u.Effective, g.Real, g.Effective) : null;
+            return length <= 0 ? null : ParseIds(buffer.AsSpan(0, length));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>The IDs from /proc/PID/status through an open process directory.</summary>
+    internal static (uint Uid, uint Euid, uint Gid, uint Egid)? ReadIds(in ProcessDirectory process)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            var length = process.ReadAll("status\0"u8, ref buffer, 1 << 20, generatedWhole: true);
+            return length <= 0 ? null : ParseIds(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Real and effective user and group IDs from the text of /proc/PID/status; null when a line is missing.</summary>
+    public static (uint Uid, uint Euid, uint Gid, uint Egid)? ParseIds(ReadOnlySpan<byte> text)
+    {
+        (uint Real, uint Effective)? uids = null, gids = null;
+        while (!text.IsEmpty && (uids is null || gids is null))
+        {
+            var end = text.IndexOf((byte)'\n');
+            var line = end < 0 ? text : text[..end];
+            if (line.StartsWith("Uid:"u8))
+            {
+                uids = Ids(line[4..]);
+            }
+            else if (line.StartsWith("Gid:"u8))
+            {
+                gids = Ids(line[4..]);
+            }
+            text = end < 0 ? [] : text[(end + 1)..];
+        }
+        return uids is { } u && gids is { } g ? (u.Real, u.Effective, g.Real, g.Effective) : null;
 
         // "\t0\t0\t0\t0": real, effective, saved, filesystem.
         static (uint Real, uint Effective)? Ids(ReadOnlySpan<byte> values)
@@ -138,7 +162,44 @@ public static class ProcFs
     /// <summary>The argument vector (/proc/PID/cmdline split at NUL); empty for kernel threads.</summary>
     public static IReadOnlyList<string> ReadArguments(int pid) => ReadNulSeparated(pid, "cmdline"u8);
 
-    public static IReadOnlyList<string> ReadEnvironment(int pid) => ReadNulSeparated(pid, "environ"u8);
+    /// <summary>A NUL-separated file (cmdline, environ) through an open process directory.</summary>
+    internal static List<string> ReadNulSeparated(in ProcessDirectory process, ReadOnlySpan<byte> nulTerminatedName)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            var length = process.ReadAll(nulTerminatedName, ref buffer, 1 << 20);
+            return SplitNul(buffer.AsSpan(0, Math.Max(length, 0)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>The target of a link of the process (exe, cwd); null when it cannot be read.</summary>
+    internal static string? ReadLink(in ProcessDirectory process, ReadOnlySpan<byte> nulTerminatedName)
+    {
+        // PATH_MAX: a longer target is cut, and the kernel does not produce one.
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            var length = process.ReadLink(nulTerminatedName, buffer);
+            return length <= 0 ? null : Encoding.UTF8.GetString(buffer, 0, length);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>/proc/PID/loginuid or /proc/PID/sessionid through an open process directory; null when unset (4294967295) or unreadable.</summary>
+    internal static uint? ReadAuditId(in ProcessDirectory process, ReadOnlySpan<byte> nulTerminatedName)
+    {
+        Span<byte> text = stackalloc byte[32];
+        var length = process.ReadFile(nulTerminatedName, text, generatedWhole: true);
+        return length > 0 && Utf8Parser.TryParse(text[..length].Trim("\n "u8), out uint id, out _) && id != uint.MaxValue ? id : null;
+    }
 
     /// <summary>A NUL-separated /proc file as strings, read through a pooled buffer (up to 1 MiB).</summary>
     private static List<string> ReadNulSeparated(int pid, ReadOnlySpan<byte> leaf)
@@ -168,14 +229,6 @@ public static class ProcFs
         }
     }
 
-    /// <summary>The audit login UID (/proc/PID/loginuid); null when unset (4294967295).</summary>
-    public static uint? ReadLoginUid(int pid) =>
-        ReadText($"{Root}/{pid}/loginuid") is { } text && uint.TryParse(text.Trim(), CultureInfo.InvariantCulture, out var id) && id != uint.MaxValue ? id : null;
-
-    /// <summary>The audit session ID (/proc/PID/sessionid); null when unset.</summary>
-    public static uint? ReadAuditSession(int pid) =>
-        ReadText($"{Root}/{pid}/sessionid") is { } text && uint.TryParse(text.Trim(), CultureInfo.InvariantCulture, out var id) && id != uint.MaxValue ? id : null;
-
     /// <summary>Every numeric entry of /proc.</summary>
     public static IEnumerable<int> ListPids()
     {
@@ -188,51 +241,8 @@ public static class ProcFs
         }
     }
 
-    internal static string? ReadText(string path)
-    {
-        var bytes = ReadBytes(path);
-        return bytes.Length == 0 ? null : Encoding.UTF8.GetString(bytes);
-    }
-
-    /// <summary>Reads a /proc file (their reported size is 0, so read until end); empty when it cannot be read.</summary>
-    internal static byte[] ReadBytes(string path, int limit = 1 << 20)
-    {
-        // Every exec reads several of these: a pooled scratch buffer and a bare handle keep the garbage (and so the
-        // collections that pause the connector reader) down to the result itself.
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        try
-        {
-            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var length = 0;
-            int read;
-            while ((read = RandomAccess.Read(handle, buffer.AsSpan(length), length)) > 0)
-            {
-                length += read;
-                if (length == buffer.Length)
-                {
-                    if (length >= limit)
-                    {
-                        break;
-                    }
-                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, limit));
-                    buffer.AsSpan(0, length).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-            }
-            return buffer.AsSpan(0, Math.Min(length, limit)).ToArray();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private static List<string> SplitNul(ReadOnlySpan<byte> span)
+    /// <summary>NUL-separated bytes (cmdline, environ) as strings; a trailing NUL ends the last one.</summary>
+    internal static List<string> SplitNul(ReadOnlySpan<byte> span)
     {
         var parts = new List<string>();
         while (span.Length > 0)

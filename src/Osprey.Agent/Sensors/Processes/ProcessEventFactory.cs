@@ -311,7 +311,7 @@ internal sealed class ProcessEventFactory
     {
         Span<byte> path = stackalloc byte[ProcRead.PathCapacity];
         var length = ProcRead.FormatPath(path, pid, "cgroup"u8);
-        var read = ProcRead.ReadAll(path[..length], ref _cgroupBuffer, 64 * 1024);
+        var read = ProcRead.ReadAll(path[..length], ref _cgroupBuffer, 64 * 1024, generatedWhole: true);
         return read > 0 ? ContainerIds.Find(_cgroupBuffer.AsSpan(0, read)) : "";
     }
 

@@ -13,7 +13,7 @@ internal sealed partial class ProcessEventWorker
     {
         _tracked.TryGetValue(e.Pid, out var t);
         var ticks = e.StartTicks >= 0 ? e.StartTicks : t?.StartTicks ?? -1;
-        var info = _context.Processes.Read(e.Pid);
+        var info = _context.Processes.Read(e.Pid, FirstLookOf(e));
         if (info is not null && ticks >= 0 && info.StartTicks != ticks)
         {
             info = null; // the PID already belongs to another process
@@ -36,11 +36,11 @@ internal sealed partial class ProcessEventWorker
                 complete = true;
             }
         }
-        else if (info.Arguments.Count == 0 && captured.Length > 0)
+        else if ((info.Arguments.Count == 0 && captured.Length > 0) || (info.ExePath is null && capturedExe is not null))
         {
             // It exited while the table read it (a zombie keeps its IDs but not its memory or executable): the first
             // look still has the command line and the executable's path.
-            var arguments = SplitNul(captured);
+            var arguments = info.Arguments.Count > 0 ? info.Arguments : SplitNul(captured);
             var exe = info.ExePath ?? capturedExe;
             info = info with
             {
@@ -58,6 +58,13 @@ internal sealed partial class ProcessEventWorker
             // Rewritten since (setproctitle) or the same program executed again: the arguments this exec had.
             var arguments = SplitNul(captured);
             info = info with { Arguments = arguments, CommandLine = CommandLines.Join(arguments) };
+        }
+        if (!partial && info.Executable is null && info.ExePath is { } exePath && HashGone(exePath, t?.ParentPid ?? info.ParentPid) is { } byPath)
+        {
+            // It exited between the table's read of its executable link and the hash (the first look spared the table
+            // the later reads that would have shown it gone): hashed by path, as for a process gone.
+            info = info with { Executable = byPath };
+            partial = true;
         }
         if (partial)
         {
@@ -89,6 +96,20 @@ internal sealed partial class ProcessEventWorker
         Interlocked.Increment(ref _counters.StartsField);
         _modules?.OnExec(e.Pid, info.StartTicks, _clock.MonotonicNowNs());
     }
+
+    /// <summary>
+    /// The parts of the reader's first look that the table can take instead of reading them again: those read whole
+    /// from /proc (not cut, not from the kernel exec record, whose arguments may be cut at 4 KiB).
+    /// </summary>
+    private ExecFirstLook FirstLookOf(in ConnectorEvent e) => e.IdsCaptured ? default : new ExecFirstLook
+    {
+        Arguments = e.CapturedArguments,
+        HasArguments = e.ArgumentsLength > 0 && e.ArgumentsLength < _options.CaptureCommandLineBytes,
+        Cwd = e.CapturedCwd,
+        HasCwd = e.CwdLength > 0,
+        Environment = e.CapturedEnvironment,
+        HasEnvironment = e.EnvironmentLength >= 0,
+    };
 
     /// <summary>The process as the reader saw it at the exec, when /proc no longer has it.</summary>
     private ProcessInfo FromFirstLook(in ConnectorEvent e, TrackedProcess? t, long ticks)
@@ -201,24 +222,7 @@ internal sealed partial class ProcessEventWorker
     }
 
     /// <summary>The environment the first look read, redacted as the process table redacts it; empty when it was not read.</summary>
-    private List<string> CapturedEnvironment(in ConnectorEvent e)
-    {
-        var environment = SplitNul(e.CapturedEnvironment);
-        if (_redaction is not null)
-        {
-            for (var i = 0; i < environment.Count; i++)
-            {
-                var entry = environment[i];
-                var equals = entry.IndexOf('=', StringComparison.Ordinal);
-                var name = equals < 0 ? entry : entry[..equals];
-                if (_redaction.IsMatch(name))
-                {
-                    environment[i] = $"{name}={ProcessTable.Redacted}";
-                }
-            }
-        }
-        return environment;
-    }
+    private IReadOnlyList<string> CapturedEnvironment(in ConnectorEvent e) => _redaction.Apply(SplitNul(e.CapturedEnvironment));
 
     /// <summary>Whether the NUL-separated bytes are these arguments (comparing without decoding when they are ASCII).</summary>
     private static bool SameArguments(ReadOnlySpan<byte> bytes, IReadOnlyList<string> arguments)

@@ -12,6 +12,7 @@ internal sealed partial class ProcessEventWorker
 {
     private const int MaxTimerWorkPerEvent = 4;
     private const uint SetIdBits = 0xC00;
+    // Also how long an event queued without a wake-up (see EventHandoff.TryAdd) waits at most.
     private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(250);
     private readonly SensorContext _context;
     private readonly ProcessSensorOptions _options;
@@ -23,12 +24,12 @@ internal sealed partial class ProcessEventWorker
     private readonly Queue<(int Pid, string UniquePid, long DueNs)> _forkAnnouncements = new();
     private readonly long _forkAnnounceDelayNs;
     private readonly CaptureBuffers _buffers;
-    private readonly System.Text.RegularExpressions.Regex? _redaction;
+    private readonly EnvironmentRedaction _redaction;
 
     public ProcessEventWorker(SensorContext context, ProcessSensorOptions options, ProcessSensorCounters counters, CaptureBuffers buffers)
     {
         _buffers = buffers;
-        _redaction = Globs.ToRegex(context.Options.EnvironmentRedaction);
+        _redaction = new EnvironmentRedaction(context.Options.EnvironmentRedaction);
         _context = context;
         _options = options;
         _counters = counters;
@@ -79,6 +80,12 @@ internal sealed partial class ProcessEventWorker
     {
         var now = _clock.MonotonicNowNs();
         var next = now + (long)IdleWait.TotalNanoseconds;
+        // Most forks execute, and most execs of short-lived programs exit, long before their timers are due: drop those
+        // timers here rather than wake up for them.
+        while (_forkAnnouncements.TryPeek(out var head) && !IsAnnouncementPending(head.Pid, head.UniquePid, out _))
+        {
+            _forkAnnouncements.Dequeue();
+        }
         if (_forkAnnouncements.TryPeek(out var fork))
         {
             next = Math.Min(next, fork.DueNs);
@@ -97,7 +104,7 @@ internal sealed partial class ProcessEventWorker
         while (announced < MaxTimerWorkPerEvent && _forkAnnouncements.TryPeek(out var due) && due.DueNs <= now)
         {
             _forkAnnouncements.Dequeue();
-            if (_tracked.TryGetValue(due.Pid, out var t) && t.UniquePid == due.UniquePid && !t.Announced && !t.KernelThread)
+            if (IsAnnouncementPending(due.Pid, due.UniquePid, out var t))
             {
                 AnnounceFork(t, t.ForkTimestampNs);
                 announced++;
@@ -105,6 +112,10 @@ internal sealed partial class ProcessEventWorker
         }
         _modules?.RunDue(now, MaxTimerWorkPerEvent);
     }
+
+    /// <summary>Whether the process forked as <paramref name="uniquePid"/> is still tracked and has neither executed nor been announced.</summary>
+    private bool IsAnnouncementPending(int pid, string uniquePid, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TrackedProcess? t) =>
+        _tracked.TryGetValue(pid, out t) && t.UniquePid == uniquePid && !t.Announced && !t.KernelThread;
 
     private void Handle(in ConnectorEvent e)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Osprey.Agent.Interop;
 using Osprey.Agent.Sensors.Hashing;
 using Osprey.Contracts.Identity;
 using Osprey.Contracts.V1;
@@ -55,10 +56,14 @@ public sealed record ProcessInfo
 /// </summary>
 public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, UserDirectory users, IReadOnlyList<string> environmentRedaction)
 {
-    public const string Redacted = "[redacted]";
+    public const string Redacted = EnvironmentRedaction.Redacted;
     private const int MaxEntries = 65_536;
+    private const int BoundCheckInterval = 256;
     private readonly ConcurrentDictionary<int, ProcessInfo> _processes = new();
-    private readonly System.Text.RegularExpressions.Regex? _redaction = Globs.ToRegex(environmentRedaction);
+    private readonly EnvironmentRedaction _redaction = new(environmentRedaction);
+    private long _reads;
+    // Read and replaced whole by any thread that reads a process; a stale one is merely a miss.
+    private volatile EnvironmentBlock? _lastEnvironment;
 
     public ProcessIdentity Identity => identity;
 
@@ -78,11 +83,21 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
         {
             return known;
         }
-        return Read(pid, stat);
+        return Read(pid);
     }
 
     /// <summary>Reads the process afresh (after an exec its image and arguments changed) and caches it.</summary>
-    public ProcessInfo? Read(int pid) => ProcFs.ReadStat(pid) is { } stat ? Read(pid, stat) : null;
+    public ProcessInfo? Read(int pid) => Read(pid, default(ExecFirstLook));
+
+    /// <summary>
+    /// Reads the process afresh after an exec, taking from <paramref name="look"/> what the process sensor's reader
+    /// already read whole at the exec instead of reading it again.
+    /// </summary>
+    internal ProcessInfo? Read(int pid, in ExecFirstLook look)
+    {
+        using var process = ProcessDirectory.Open(pid);
+        return process.IsOpen ? Read(pid, process, look) : null;
+    }
 
     /// <summary>The last known state of a process that exited, removed from the table.</summary>
     public ProcessInfo? Forget(int pid) => _processes.TryRemove(pid, out var info) ? info : null;
@@ -100,7 +115,7 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
             {
                 continue;
             }
-            if (Read(pid, stat) is { } info)
+            if (Read(pid) is { } info)
             {
                 discovered.Add(info);
             }
@@ -149,17 +164,17 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
 
     public GroupRef GroupRefOf(uint gid) => new() { Id = gid.ToString(CultureInfo.InvariantCulture), Name = users.GroupName(gid) ?? "" };
 
-    private ProcessInfo? Read(int pid, ProcStat stat)
+    // Every read goes through the one open /proc/PID directory: a read per file of this process and no other (a PID
+    // reused meanwhile makes them fail instead of describing the newcomer).
+    private ProcessInfo? Read(int pid, in ProcessDirectory process, in ExecFirstLook look)
     {
-        var ids = ProcFs.ReadIds(pid);
-        if (ids is null)
+        if (ProcFs.ReadStat(process) is not { } stat || ProcFs.ReadIds(process) is not { } ids)
         {
             return null;
         }
-        var exe = ProcFs.ReadLink($"{ProcFs.Root}/{pid}/exe");
-        // /proc/PID/exe opens the running image even when its file was replaced or deleted.
-        var hashes = exe is null ? null : hasher.TryHash($"{ProcFs.Root}/{pid}/exe");
-        var arguments = ProcFs.ReadArguments(pid);
+        var exe = ProcFs.ReadLink(process, "exe\0"u8);
+        var hashes = exe is null ? null : HashExecutable(process);
+        var arguments = look.HasArguments ? ProcFs.SplitNul(look.Arguments) : ProcFs.ReadNulSeparated(process, "cmdline\0"u8);
         var parent = stat.ParentPid > 0 && _processes.TryGetValue(stat.ParentPid, out var p) ? p : null;
         var parentStat = parent is null && stat.ParentPid > 0 ? ProcFs.ReadStat(stat.ParentPid) : null;
         var info = new ProcessInfo
@@ -174,19 +189,20 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
             ExePath = exe is null ? null : StripDeleted(exe),
             Arguments = arguments,
             CommandLine = CommandLines.Join(arguments),
-            Cwd = ProcFs.ReadLink($"{ProcFs.Root}/{pid}/cwd"),
-            Environment = Redact(ProcFs.ReadEnvironment(pid)),
-            Uid = ids.Value.Uid,
-            Euid = ids.Value.Euid,
-            Gid = ids.Value.Gid,
-            Egid = ids.Value.Egid,
-            LoginUid = ProcFs.ReadLoginUid(pid),
+            Cwd = look.HasCwd ? System.Text.Encoding.UTF8.GetString(look.Cwd) : ProcFs.ReadLink(process, "cwd\0"u8),
+            Environment = look.HasEnvironment ? EnvironmentOf(look.Environment) : _redaction.Apply(ProcFs.ReadNulSeparated(process, "environ\0"u8)),
+            Uid = ids.Uid,
+            Euid = ids.Euid,
+            Gid = ids.Gid,
+            Egid = ids.Egid,
+            LoginUid = ProcFs.ReadAuditId(process, "loginuid\0"u8),
             Session = stat.Session,
-            AuditSession = ProcFs.ReadAuditSession(pid),
+            AuditSession = ProcFs.ReadAuditId(process, "sessionid\0"u8),
             TtyNumber = stat.TtyNumber,
             Executable = hashes,
         };
-        if (_processes.Count >= MaxEntries)
+        // ConcurrentDictionary counts under every one of its locks: check the bound every so many reads, not on each.
+        if ((Interlocked.Increment(ref _reads) & (BoundCheckInterval - 1)) == 0 && _processes.Count >= MaxEntries)
         {
             // Exits were missed (the rescan after a loss prunes them); never grow without bound.
             _processes.Clear();
@@ -195,20 +211,40 @@ public sealed class ProcessTable(ProcessIdentity identity, FileHasher hasher, Us
         return info;
     }
 
-    private IReadOnlyList<string> Redact(IReadOnlyList<string> environment)
+    /// <summary>
+    /// The environment of NUL-separated bytes, redacted. A program started again and again by the same parent has the
+    /// same environment each time: the last block and its strings are kept and reused while the bytes are the same.
+    /// </summary>
+    private IReadOnlyList<string> EnvironmentOf(ReadOnlySpan<byte> bytes)
     {
-        if (_redaction is null)
+        var last = _lastEnvironment;
+        if (last is not null && bytes.SequenceEqual(last.Bytes))
         {
-            return environment;
+            return last.Strings;
         }
-        var result = new List<string>(environment.Count);
-        foreach (var entry in environment)
+        var strings = _redaction.Apply(ProcFs.SplitNul(bytes));
+        _lastEnvironment = new EnvironmentBlock(bytes.ToArray(), strings);
+        return strings;
+    }
+
+    private sealed record EnvironmentBlock(byte[] Bytes, IReadOnlyList<string> Strings);
+
+    /// <summary>
+    /// The hashes of the running image through /proc/PID/exe (the very file executed, even when its path was replaced
+    /// or deleted): a stat of it answers from the hash cache, and only a miss opens it.
+    /// </summary>
+    private FileHashes? HashExecutable(in ProcessDirectory process)
+    {
+        if (process.Stat("exe\0"u8) is not { IsRegularFile: true } status || status.Size > hasher.MaxBytes)
         {
-            var equals = entry.IndexOf('=', StringComparison.Ordinal);
-            var name = equals < 0 ? entry : entry[..equals];
-            result.Add(_redaction.IsMatch(name) ? $"{name}={Redacted}" : entry);
+            return null;
         }
-        return result;
+        if (hasher.Cached(status) is { } cached)
+        {
+            return cached;
+        }
+        using var handle = process.OpenForReading("exe\0"u8);
+        return handle is null ? null : hasher.TryHash(handle);
     }
 
     private static string StripDeleted(string path) =>

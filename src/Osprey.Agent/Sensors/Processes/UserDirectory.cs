@@ -3,9 +3,14 @@ using System.Globalization;
 namespace Osprey.Agent.Sensors.Processes;
 
 /// <summary>User and group names by ID from /etc/passwd and /etc/group, re-read when either file changes.</summary>
-public sealed class UserDirectory(string passwdPath = "/etc/passwd", string groupPath = "/etc/group")
+public sealed class UserDirectory(string passwdPath = "/etc/passwd", string groupPath = "/etc/group", TimeProvider? time = null)
 {
+    // Names are looked up several times per event: their files' times are checked at most this often (an account
+    // added is named within this delay); account lookups (tasks, rare) always check.
+    private static readonly TimeSpan NamesCheckInterval = TimeSpan.FromSeconds(1);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _lock = new();
+    private long _checkedAt = long.MinValue;
     private Dictionary<uint, string> _users = [];
     private Dictionary<uint, string> _groups = [];
     private Dictionary<uint, uint>? _primaryGroups = [];
@@ -17,7 +22,7 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
     {
         lock (_lock)
         {
-            Refresh();
+            RefreshNames();
             return _users.GetValueOrDefault(uid);
         }
     }
@@ -26,7 +31,7 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
     {
         lock (_lock)
         {
-            Refresh();
+            RefreshNames();
             return _groups.GetValueOrDefault(gid);
         }
     }
@@ -36,7 +41,7 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
     {
         lock (_lock)
         {
-            Refresh();
+            RefreshNames();
             return _primaryGroups is not null && _primaryGroups.TryGetValue(uid, out var gid) ? gid : null;
         }
     }
@@ -61,8 +66,19 @@ public sealed class UserDirectory(string passwdPath = "/etc/passwd", string grou
         }
     }
 
+    private void RefreshNames()
+    {
+        var now = _time.GetTimestamp();
+        if (_checkedAt != long.MinValue && _time.GetElapsedTime(_checkedAt, now) < NamesCheckInterval)
+        {
+            return;
+        }
+        Refresh();
+    }
+
     private void Refresh()
     {
+        _checkedAt = _time.GetTimestamp();
         Reload(passwdPath, ref _passwdStamp, ref _users, ref _primaryGroups, ref _accounts);
         Dictionary<uint, uint>? none = null;
         Dictionary<string, UserAccount>? noAccounts = null;
