@@ -139,7 +139,13 @@ public sealed class AgentTaskTests
             // meanwhile (a forked shell running a script) has another name now than when it was listed.
             if (ppid != 2 && pid != 2 && namesBefore[pid].TrimEnd('\n') == comm)
             {
-                Assert.StartsWith(comm, listed.GetProperty("process").GetProperty("name").GetString()!, StringComparison.Ordinal);
+                // The name is the executable's file name (a script run through its "#!" line is named after its
+                // interpreter, while the kernel's comm is the script's name); without a readable executable, comm.
+                var name = listed.GetProperty("process").GetProperty("name").GetString()!;
+                var exe = ExecutableOf(pid);
+                Assert.True(
+                    exe is not null ? name == Path.GetFileName(exe) : comm.StartsWith(name, StringComparison.Ordinal),
+                    $"PID {pid} ({comm}, {exe}) is listed as {name}");
             }
         }
         var self = processes[Environment.ProcessId];
@@ -229,6 +235,23 @@ public sealed class AgentTaskTests
 
     private static List<int> PidsWith(string marker) =>
         ProcPids().Where(p => File.Exists($"/proc/{p}/cmdline") && TryRead($"/proc/{p}/cmdline").Contains(marker, StringComparison.Ordinal)).ToList();
+
+    private static string? ExecutableOf(int pid)
+    {
+        try
+        {
+            var target = File.ResolveLinkTarget($"/proc/{pid}/exe", returnFinalTarget: false)?.FullName;
+            return target?.EndsWith(" (deleted)", StringComparison.Ordinal) == true ? target[..^" (deleted)".Length] : target;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     private static string TryRead(string path)
     {
