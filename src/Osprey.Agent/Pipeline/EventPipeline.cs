@@ -20,8 +20,12 @@ public sealed partial class EventPipeline(EventOutbox outbox, ExclusionFilter ex
     public const int QueueCapacity = 32_768;
     private const int MaxPerCommit = 4_096;
 
-    /// <summary>How long a commit waits for further events; the delay before an event is on disk, at most.</summary>
-    public static readonly TimeSpan CommitLinger = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// How long a commit waits for further events; the delay before an event is on disk, at most. Under steady load it
+    /// sets the commit rate, each with an fsync: 100 ms (10 commits a second) instead of 50 took the steady bench's
+    /// agent from about 5.0% to 4.7% of a core; an event still reaches the disk long before any batch leaves.
+    /// </summary>
+    public static readonly TimeSpan CommitLinger = TimeSpan.FromMilliseconds(100);
     private readonly Channel<Event> _queue = Channel.CreateBounded<Event>(new BoundedChannelOptions(QueueCapacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
