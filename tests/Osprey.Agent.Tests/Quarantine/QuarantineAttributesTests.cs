@@ -218,17 +218,7 @@ public sealed class QuarantineAttributesTests
         Assert.Throws<QuarantineCorruptException>(() => store.Open(entry.QuarantineId).Dispose());
     }
 
-    private static QuarantineStore.AddRequest Request(string path) => new()
-    {
-        Path = path,
-        Template = new QuarantineEntry { AgentId = "agent-1", TaskId = "task-1", QuarantinedUs = 1 },
-        Describe = (status, _) => new FileMetadata
-        {
-            Owner = new UserRef { Id = status.Uid.ToString(CultureInfo.InvariantCulture) },
-            OwnerGroup = new GroupRef { Id = status.Gid.ToString(CultureInfo.InvariantCulture) },
-            Mode = status.Mode & 0xFFF,
-        },
-    };
+    private static QuarantineStore.AddRequest Request(string path) => QuarantineStoreTests.Request(path);
 
     /// <summary>A VFS_CAP_REVISION_2 security.capability value: one capability, permitted and effective.</summary>
     private static byte[] Capability(int capability)

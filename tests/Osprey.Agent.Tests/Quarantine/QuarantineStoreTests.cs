@@ -260,7 +260,8 @@ public sealed class QuarantineStoreTests : IDisposable
         Assert.Empty(File.ReadAllBytes(original));
     }
 
-    private static QuarantineStore.AddRequest Request(string path) => new()
+    /// <summary>A quarantine request for <paramref name="path"/> with its owner, group and mode as the metadata.</summary>
+    internal static QuarantineStore.AddRequest Request(string path) => new()
     {
         Path = path,
         Template = new QuarantineEntry { AgentId = "agent-1", TaskId = "task-1", QuarantinedUs = 1 },

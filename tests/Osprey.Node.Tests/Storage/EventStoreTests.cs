@@ -190,29 +190,10 @@ public sealed class EventStoreTests
     [InlineData("ParentUniquePid = \"0123456789abcdef0123456789abcdef\" AND EventType = \"ProcessStart\"", "ppid_key")]
     public void HashAndUniquePidLookups_UseTheirKeyIndex(string query, string keyColumn)
     {
-        using var dir = new TempDirectory("osprey-store-plan");
-        var partition = SqliteEventStore.PartitionName(DateTimeOffset.UtcNow);
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "events.db")};Pooling=false");
-        connection.Open();
-        using (var ddl = connection.CreateCommand())
-        {
-            ddl.CommandText = SqliteEventStore.PartitionDdl(partition);
-            ddl.ExecuteNonQuery();
-        }
-        connection.CreateFunction<byte[]?, string?>("osprey_payload", _ => null, isDeterministic: true);
+        using var plans = new DayTablePlans();
+        var partition = plans.Partition;
         var compiled = new HuntingQueryCompiler(EventsSchema.Default, SqliteDialect.Instance).Compile(query);
-        using var plan = connection.CreateCommand();
-        plan.CommandText = $"EXPLAIN QUERY PLAN SELECT id FROM {SqliteEventStore.Source(partition)} WHERE {compiled.Where}";
-        foreach (var (name, value) in compiled.Parameters)
-        {
-            plan.Parameters.AddWithValue(name, value);
-        }
-        using var reader = plan.ExecuteReader();
-        var steps = new List<string>();
-        while (reader.Read())
-        {
-            steps.Add(reader.GetString(3));
-        }
+        var steps = plans.Steps($"SELECT id FROM {SqliteEventStore.Source(partition)} WHERE {compiled.Where}", compiled.Parameters);
 
         Assert.Contains(steps, step => step.Contains($"USING INDEX {partition}_{keyColumn}", StringComparison.Ordinal));
     }

@@ -5,6 +5,7 @@ using Osprey.Detection.Hunting;
 using Osprey.Node.Hosting;
 using Osprey.Node.Ingest;
 using Osprey.Node.Storage;
+using Osprey.Node.Tests.Support;
 using Osprey.Testing.Paths;
 using Osprey.Testing.Simulator;
 
@@ -111,26 +112,10 @@ public sealed class ShardedEventStoreTests
     [Fact]
     public void TheSearchOfADayInTwoShards_MergesTheirTimeIndexes_WithoutSortingEveryRow()
     {
-        using var dir = new TempDirectory("osprey-shards-plan");
-        var partition = SqliteEventStore.PartitionName(DateTimeOffset.UtcNow);
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "events.db")};Pooling=false");
-        connection.Open();
-        using (var ddl = connection.CreateCommand())
-        {
-            ddl.CommandText = $"ATTACH DATABASE '{Path.Combine(dir.Path, "events-1.db")}' AS shard1; " +
-                SqliteEventStore.PartitionDdl(partition) + SqliteEventStore.PartitionDdl("shard1." + partition).Replace($"ON shard1.{partition}", $"ON {partition}", StringComparison.Ordinal);
-            ddl.ExecuteNonQuery();
-        }
-        connection.CreateFunction<byte[]?, string?>("osprey_payload", _ => null, isDeterministic: true);
-        using var plan = connection.CreateCommand();
-        plan.CommandText = "EXPLAIN QUERY PLAN " +
-            SqliteEventStore.DaySearchSql([partition, "shard1." + partition], "event_time BETWEEN 0 AND 9 AND (event_type = 'DnsQuery')", "event_time DESC, id DESC", 100);
-        using var reader = plan.ExecuteReader();
-        var steps = new List<string>();
-        while (reader.Read())
-        {
-            steps.Add(reader.GetString(3));
-        }
+        using var plans = new DayTablePlans(secondShard: true);
+        var partition = plans.Partition;
+        var steps = plans.Steps(
+            SqliteEventStore.DaySearchSql([partition, "shard1." + partition], "event_time BETWEEN 0 AND 9 AND (event_type = 'DnsQuery')", "event_time DESC, id DESC", 100));
 
         Assert.Contains(steps, step => step.Contains("MERGE", StringComparison.Ordinal));
         Assert.Equal(2, steps.Count(step => step.Contains($"USING INDEX {partition}_time", StringComparison.Ordinal)));
@@ -243,24 +228,8 @@ public sealed class ShardedEventStoreTests
     [Fact]
     public void TheScanOfADay_ReadsTheTableInStorageOrder_AndSortsOnlyTheMatches()
     {
-        using var dir = new TempDirectory("osprey-shards-scan-plan");
-        var partition = SqliteEventStore.PartitionName(DateTimeOffset.UtcNow);
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(dir.Path, "events.db")};Pooling=false");
-        connection.Open();
-        using (var ddl = connection.CreateCommand())
-        {
-            ddl.CommandText = SqliteEventStore.PartitionDdl(partition);
-            ddl.ExecuteNonQuery();
-        }
-        connection.CreateFunction<byte[]?, string?>("osprey_payload", _ => null, isDeterministic: true);
-        using var plan = connection.CreateCommand();
-        plan.CommandText = "EXPLAIN QUERY PLAN " + SqliteEventStore.DayScanSql([partition, partition], "1 AND (command_line LIKE '%x%')", "DESC", 100);
-        using var reader = plan.ExecuteReader();
-        var steps = new List<string>();
-        while (reader.Read())
-        {
-            steps.Add(reader.GetString(3));
-        }
+        using var plans = new DayTablePlans();
+        var steps = plans.Steps(SqliteEventStore.DayScanSql([plans.Partition, plans.Partition], "1 AND (command_line LIKE '%x%')", "DESC", 100));
 
         Assert.Equal(2, steps.Count(step => step == "SCAN e"));
         Assert.DoesNotContain(steps, step => step.Contains("_time", StringComparison.Ordinal));

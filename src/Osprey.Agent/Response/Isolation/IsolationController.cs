@@ -93,21 +93,8 @@ internal sealed partial class IsolationController(
                 throw new IsolationException("the release time has already passed");
             }
             var plan = await allowList.PlanAsync(rules, cancellationToken).ConfigureAwait(false);
-            await nft.ApplyAsync(NftRuleset.Apply(plan), cancellationToken).ConfigureAwait(false);
-            bool answered;
-            try
+            if (!await ApplyVerifiedAsync(plan, cancellationToken).ConfigureAwait(false))
             {
-                answered = await NodeAnswersAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Cancelled while verifying: nothing of this isolation may stay.
-                await RollBackAsync().ConfigureAwait(false);
-                throw;
-            }
-            if (!answered)
-            {
-                await RollBackAsync().ConfigureAwait(false);
                 LogRolledBack(logger, taskId);
                 var error = $"the agent could not reach its node through the new ruleset within {verifyTime.TotalSeconds:0} s; the isolation was rolled back";
                 return new IsolateResult { State = State, RolledBack = true, Error = error };
@@ -196,20 +183,8 @@ internal sealed partial class IsolationController(
             {
                 return false;
             }
-            await nft.ApplyAsync(NftRuleset.Apply(fresh), cancellationToken).ConfigureAwait(false);
-            bool answered;
-            try
+            if (!await ApplyVerifiedAsync(fresh, cancellationToken).ConfigureAwait(false))
             {
-                answered = await NodeAnswersAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                await RollBackAsync().ConfigureAwait(false);
-                throw;
-            }
-            if (!answered)
-            {
-                await RollBackAsync().ConfigureAwait(false);
                 LogMovedNodeNotReached(logger, Describe(fresh.Nodes));
                 return false;
             }
@@ -305,6 +280,31 @@ internal sealed partial class IsolationController(
             // Without nft there is no table to remove either.
             LogStrayCheckFailed(logger, e.Message);
         }
+    }
+
+    /// <summary>
+    /// Applies <paramref name="plan"/> and checks the node answers through it; when it does not (or the check is
+    /// cancelled) the ruleset in force before is put back, and the answer is false (or the cancellation thrown).
+    /// </summary>
+    private async Task<bool> ApplyVerifiedAsync(IsolationPlan plan, CancellationToken cancellationToken)
+    {
+        await nft.ApplyAsync(NftRuleset.Apply(plan), cancellationToken).ConfigureAwait(false);
+        bool answered;
+        try
+        {
+            answered = await NodeAnswersAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled while verifying: nothing of this ruleset may stay.
+            await RollBackAsync().ConfigureAwait(false);
+            throw;
+        }
+        if (!answered)
+        {
+            await RollBackAsync().ConfigureAwait(false);
+        }
+        return answered;
     }
 
     /// <summary>True when the node answers a real request within the verification time.</summary>
